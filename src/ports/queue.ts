@@ -1,0 +1,15 @@
+/**
+ * Background work (DESIGN §1): Cloudflare Queues in production, an in-process queue on the Node
+ * host. Delivery is at-least-once, so consumers must be idempotent.
+ */
+export type QueueMessage =
+  /** An event row was written; the consumer processes it (notifications, delivery record). */
+  | { kind: "event.created"; eventId: string };
+
+export interface Queue {
+  /** Enqueue one message. Resolves once the queue has accepted it. */
+  send(message: QueueMessage): Promise<void>;
+}
+
+/** What a consumer returns per message: `ack` done, `retry` try again later (with backoff). */
+export type QueueOutcome = "ack" | "retry";
