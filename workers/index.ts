@@ -1,5 +1,110 @@
+import { createKeyStore } from "../src/adapters/crypto/keystore.js";
+import { createCloudflareQueue } from "../src/adapters/cloudflare/queue.js";
+import { createMemoryMailer } from "../src/adapters/mail/memory.js";
+import { createMemoryCache } from "../src/adapters/memory/cache.js";
+import { createNeonStore } from "../src/adapters/postgres/neon.js";
+import { createUpstashCache } from "../src/adapters/redis/upstash.js";
+import { systemClock } from "../src/adapters/system/clock.js";
+import { cryptoRandom } from "../src/adapters/system/random.js";
+import { createApp } from "../src/app.js";
+import { loadConfig, type Config } from "../src/core/config.js";
+import { ConfigError } from "../src/core/errors.js";
+import { createJsonLogger } from "../src/core/log.js";
+import { createPasswordHasher } from "../src/core/passwords/index.js";
+import type { Deps } from "../src/deps.js";
+import { consumeMessage } from "../src/jobs/consume.js";
+import { runCleanup } from "../src/jobs/cleanup.js";
+import type { Cache } from "../src/ports/cache.js";
+import type { QueueMessage } from "../src/ports/queue.js";
+import type { PasswordHasher } from "../src/ports/passwords.js";
+import argon2Module from "./argon2.js";
+import type { ExecutionContext, MessageBatch, ScheduledController, WorkerEnv } from "./types.js";
+
+// Per-isolate state: built once, reused by every request this isolate serves.
+const app = createApp();
+let configCache: { env: WorkerEnv; config: Config } | undefined;
+let devCache: Cache | undefined;
+let passwords: PasswordHasher | undefined;
+
+// Development only (wrangler dev without a secret): a fixed, public key. Production refuses to
+// start without THRESHOLD_SECRET_KEY (config validation).
+const INSECURE_DEV_KEY = "threshold-insecure-development-key-do-not-use-in-production";
+
+function config(env: WorkerEnv): Config {
+  if (configCache?.env !== env) configCache = { env, config: loadConfig(env, "worker") };
+  return configCache.config;
+}
+
+/** The Worker's composition root: deps for one request, batch or cron run. */
+function buildDeps(env: WorkerEnv, ctx: ExecutionContext): Deps {
+  const cfg = config(env);
+  const logger = createJsonLogger({ level: cfg.THRESHOLD_LOG_LEVEL });
+  const store = createNeonStore(cfg.DATABASE_URL!, cfg.THRESHOLD_NEON_WS_PROXY ? { localProxy: cfg.THRESHOLD_NEON_WS_PROXY } : undefined);
+  const cache =
+    cfg.UPSTASH_REDIS_REST_URL && cfg.UPSTASH_REDIS_REST_TOKEN
+      ? createUpstashCache({ url: cfg.UPSTASH_REDIS_REST_URL, token: cfg.UPSTASH_REDIS_REST_TOKEN })
+      : (devCache ??= createMemoryCache());
+  passwords ??= createPasswordHasher({ argon2Module });
+  return {
+    config: cfg,
+    store,
+    cache,
+    queue: createCloudflareQueue(env.EVENTS_QUEUE),
+    clock: systemClock,
+    random: cryptoRandom,
+    keys: createKeyStore(cfg.THRESHOLD_SECRET_KEY ?? INSECURE_DEV_KEY, cryptoRandom),
+    mailer: createMemoryMailer(),
+    logger,
+    passwords,
+    waitUntil: (p) => ctx.waitUntil(p),
+  };
+}
+
+function misconfigured(error: ConfigError): Response {
+  console.log(JSON.stringify({ ts: new Date().toISOString(), level: "error", msg: "invalid configuration", key: error.key, reason: error.reason }));
+  return new Response(`Threshold is misconfigured: ${error.message}\n`, { status: 500, headers: { "Content-Type": "text/plain" } });
+}
+
 export default {
-  async fetch(): Promise<Response> {
-    return new Response("ok");
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let deps: Deps;
+    try {
+      deps = buildDeps(env, ctx);
+    } catch (error) {
+      if (error instanceof ConfigError) return misconfigured(error);
+      throw error;
+    }
+    try {
+      return await app.fetch(request, deps, ctx);
+    } finally {
+      ctx.waitUntil(deps.store.close());
+    }
+  },
+
+  async queue(batch: MessageBatch<QueueMessage>, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const deps = buildDeps(env, ctx);
+    try {
+      for (const message of batch.messages) {
+        try {
+          const outcome = await consumeMessage(deps, message.body);
+          if (outcome === "ack") message.ack();
+          else message.retry({ delaySeconds: Math.min(300, 2 ** message.attempts) });
+        } catch (error) {
+          deps.logger.error("queue message failed", { queue: batch.queue, message_id: message.id, attempts: message.attempts, error });
+          message.retry({ delaySeconds: Math.min(300, 2 ** message.attempts) });
+        }
+      }
+    } finally {
+      ctx.waitUntil(deps.store.close());
+    }
+  },
+
+  async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const deps = buildDeps(env, ctx);
+    try {
+      await runCleanup(deps);
+    } finally {
+      ctx.waitUntil(deps.store.close());
+    }
   },
 };

@@ -1,0 +1,44 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { NotFoundError } from "./core/errors.js";
+import type { AppEnv } from "./http/env.js";
+import { accessLog } from "./http/middleware/access-log.js";
+import { apiTokenAuth, requireSuperuser } from "./http/middleware/api-auth.js";
+import { requestId } from "./http/middleware/request-id.js";
+import { renderApiError, renderPageError } from "./http/render/errors.js";
+import { eventRoutes } from "./http/routes/api/events.js";
+import { healthRoutes } from "./http/routes/health.js";
+
+/**
+ * The whole HTTP surface as one Hono app, identical on Workers and Node. Dependencies arrive
+ * per request as Hono bindings: `app.fetch(request, deps, executionCtx)`.
+ */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", requestId());
+  app.use("*", accessLog());
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "same-origin");
+  });
+
+  app.route("/-/health", healthRoutes());
+
+  const api = new Hono<AppEnv>();
+  api.onError(renderApiError);
+  api.notFound(() => {
+    throw new NotFoundError("Not found.");
+  });
+  api.use("*", apiTokenAuth());
+  const events = new Hono<AppEnv>();
+  events.use("*", requireSuperuser());
+  events.route("/", eventRoutes());
+  api.route("/events/events", events);
+  app.route("/api/v3", api);
+
+  app.get("/", (c) => c.redirect("/if/flow/initial-setup/", 302));
+  app.onError(renderPageError);
+  app.notFound((c) => renderPageError(new HTTPException(404, { message: "This page does not exist." }), c));
+  return app;
+}

@@ -1,0 +1,201 @@
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+/**
+ * Configuration schema (STYLE habit 3): every key with its type, default and documentation in
+ * one place. `loadConfig` validates an environment (Worker bindings or `process.env`) and fails
+ * fast with a `ConfigError` naming the first bad key. The README's configuration table is
+ * generated from `CONFIG_KEYS` (`npm run docs:config`) and a test keeps them in sync.
+ */
+
+interface KeySpec<T> {
+  schema: z.ZodType<T>;
+  /** Default as written in the environment (documentation shows it verbatim). */
+  default?: string;
+  doc: string;
+  /** Secret values are never logged or echoed in errors. */
+  secret?: boolean;
+  /** Where the key applies (documentation only). */
+  hosts?: "both" | "node" | "worker";
+}
+
+function key<const S extends KeySpec<unknown> & { schema: z.ZodType }>(spec: S): S {
+  return spec;
+}
+
+const postgresUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}, "must be a postgres:// or postgresql:// URL with a host");
+
+const redisUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}, "must be a redis:// or rediss:// URL with a host");
+
+const httpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === "https:" || u.protocol === "http:";
+  } catch {
+    return false;
+  }
+}, "must be an http(s):// URL");
+
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+export const CONFIG_KEYS = {
+  THRESHOLD_ENVIRONMENT: key({
+    schema: z.enum(["production", "development", "test"]),
+    default: "production",
+    doc: "`development` allows running without `THRESHOLD_SECRET_KEY` (a key is generated in the data folder) and without Redis/Upstash. `npm run dev` sets it.",
+  }),
+  THRESHOLD_SECRET_KEY: key({
+    schema: z.string().min(32, "must be at least 32 characters"),
+    doc: "Root secret: wraps private keys, client secrets and TOTP seeds (HKDF → AES-GCM). Required outside development. Keep it with your backups: losing it loses every wrapped secret.",
+    secret: true,
+  }),
+  DATABASE_URL: key({
+    schema: postgresUrl,
+    doc: "PostgreSQL connection string. Workers: Neon (serverless driver). Node host: any PostgreSQL (`pg`). Unset on the Node host: embedded PGlite in `THRESHOLD_DATA_DIR`.",
+    secret: true,
+  }),
+  THRESHOLD_DATA_DIR: key({
+    schema: z.string().min(1),
+    default: "./data",
+    doc: "Node host: folder for the embedded PGlite database and the generated development secret key.",
+    hosts: "node",
+  }),
+  PORT: key({
+    schema: intFrom(1, 65535),
+    default: "8787",
+    doc: "Node host: HTTP port.",
+    hosts: "node",
+  }),
+  REDIS_URL: key({
+    schema: redisUrl,
+    doc: "Node host: Redis for the cache (flow executions, rate limits). Unset: in-memory cache (single process only).",
+    secret: true,
+    hosts: "node",
+  }),
+  UPSTASH_REDIS_REST_URL: key({
+    schema: httpUrl,
+    doc: "Upstash Redis REST URL for the cache. Required on Workers in production (an isolate's memory is not shared).",
+  }),
+  UPSTASH_REDIS_REST_TOKEN: key({
+    schema: z.string().min(1),
+    doc: "Upstash Redis REST token (required with `UPSTASH_REDIS_REST_URL`).",
+    secret: true,
+  }),
+  THRESHOLD_LOG_LEVEL: key({
+    schema: z.enum(["debug", "info", "warn", "error"]),
+    default: "info",
+    doc: "Lowest level written to the JSON-line log.",
+  }),
+  THRESHOLD_BOOTSTRAP_PASSWORD: key({
+    schema: z.string().min(8, "must be at least 8 characters"),
+    doc: "First start only: password for the `akadmin` user (authentik's `AUTHENTIK_BOOTSTRAP_PASSWORD`).",
+    secret: true,
+  }),
+  THRESHOLD_BOOTSTRAP_TOKEN: key({
+    schema: z.string().min(32, "must be at least 32 characters"),
+    doc: "First start only: API token for `akadmin` (authentik's `AUTHENTIK_BOOTSTRAP_TOKEN`).",
+    secret: true,
+  }),
+  THRESHOLD_BOOTSTRAP_EMAIL: key({
+    schema: z.email("must be an email address"),
+    doc: "First start only: email of the `akadmin` user.",
+  }),
+  THRESHOLD_EVENTS_RETENTION_DAYS: key({
+    schema: intFrom(1, 36500),
+    default: "365",
+    doc: "How long events are kept before the cleanup cron deletes them (authentik: `days=365`).",
+  }),
+  THRESHOLD_NEON_WS_PROXY: key({
+    schema: z.string().min(1),
+    doc: "Development/CI only: route the Neon driver's WebSocket through a local proxy (`host:port/v1`) to reach a plain PostgreSQL.",
+    hosts: "worker",
+  }),
+} as const;
+
+type Keys = typeof CONFIG_KEYS;
+type Value<K extends keyof Keys> = z.output<Keys[K]["schema"]>;
+type HasDefault<K extends keyof Keys> = Keys[K] extends { default: string } ? K : never;
+
+/** The validated configuration: keys with defaults are always present, the rest optional. */
+export type Config = { [K in keyof Keys as HasDefault<K>]: Value<K> } & {
+  [K in keyof Keys as Exclude<K, HasDefault<K>>]?: Value<K>;
+};
+
+export type ConfigEnv = Record<string, unknown>;
+
+/**
+ * Validates `env` and returns the typed configuration. Throws `ConfigError(key, reason)` for the
+ * first invalid key; secret values are never included in the message.
+ */
+export function loadConfig(env: ConfigEnv, host: "node" | "worker" = "node"): Config {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec<unknown>][]) {
+    let raw = env[name];
+    if (typeof raw === "string") raw = raw.trim();
+    if (raw === undefined || raw === "") raw = spec.default;
+    if (raw === undefined) continue;
+    if (typeof raw !== "string") throw new ConfigError(name, "must be a string");
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(name, parsed.error.issues[0]?.message ?? "invalid value");
+    }
+    out[name] = parsed.data;
+  }
+  const config = out as Config;
+  checkCombinations(config, host);
+  return config;
+}
+
+function checkCombinations(config: Config, host: "node" | "worker"): void {
+  const relaxed = config.THRESHOLD_ENVIRONMENT !== "production";
+  if (!relaxed && !config.THRESHOLD_SECRET_KEY) {
+    throw new ConfigError("THRESHOLD_SECRET_KEY", "required when THRESHOLD_ENVIRONMENT=production");
+  }
+  if (config.UPSTASH_REDIS_REST_URL && !config.UPSTASH_REDIS_REST_TOKEN) {
+    throw new ConfigError("UPSTASH_REDIS_REST_TOKEN", "required with UPSTASH_REDIS_REST_URL");
+  }
+  if (host === "worker") {
+    if (!config.DATABASE_URL) throw new ConfigError("DATABASE_URL", "required on Workers");
+    if (!relaxed && !config.UPSTASH_REDIS_REST_URL) {
+      throw new ConfigError("UPSTASH_REDIS_REST_URL", "required on Workers in production");
+    }
+  }
+}
+
+/** Markdown table of every key (README "Configuration"). */
+export function configMarkdownTable(): string {
+  const rows = ["| Variable | Default | Where | Description |", "|---|---|---|---|"];
+  for (const [name, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec<unknown>][]) {
+    const def = spec.default !== undefined ? `\`${spec.default}\`` : "—";
+    const where = spec.hosts === "node" ? "Node host" : spec.hosts === "worker" ? "Worker" : "both";
+    const secret = spec.secret ? " *(secret)*" : "";
+    rows.push(`| \`${name}\` | ${def} | ${where} | ${spec.doc.replace(/\|/g, "\\|")}${secret} |`);
+  }
+  return rows.join("\n");
+}
+
+/** Names of keys whose values must never be logged. */
+export const SECRET_CONFIG_KEYS: ReadonlySet<string> = new Set(
+  Object.entries(CONFIG_KEYS)
+    .filter(([, s]) => (s as KeySpec<unknown>).secret)
+    .map(([k]) => k),
+);

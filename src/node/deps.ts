@@ -1,0 +1,98 @@
+import { join, resolve } from "node:path";
+import { createKeyStore } from "../adapters/crypto/keystore.js";
+import { createMemoryMailer } from "../adapters/mail/memory.js";
+import { createMemoryCache } from "../adapters/memory/cache.js";
+import { createMemoryQueue } from "../adapters/memory/queue.js";
+import { migratePg, migratePglite } from "../adapters/postgres/migrate.js";
+import { createPgStore } from "../adapters/postgres/pg.js";
+import { createPgliteStore } from "../adapters/postgres/pglite.js";
+import { createIoRedisCache } from "../adapters/redis/ioredis.js";
+import { createUpstashCache } from "../adapters/redis/upstash.js";
+import { systemClock } from "../adapters/system/clock.js";
+import { cryptoRandom } from "../adapters/system/random.js";
+import type { Config } from "../core/config.js";
+import { createJsonLogger } from "../core/log.js";
+import { createPasswordHasher } from "../core/passwords/index.js";
+import type { Deps } from "../deps.js";
+import { consumeMessage } from "../jobs/consume.js";
+import type { Cache } from "../ports/cache.js";
+import type { Store } from "../ports/store.js";
+import { loadArgon2Module } from "./argon2.js";
+import { developmentSecretKey } from "./secret-key.js";
+
+export interface NodeDeps extends Deps {
+  /** Waits for queued work and background promises, then closes connections. */
+  shutdown(): Promise<void>;
+  /** Which adapters were chosen (printed at start). */
+  describe: { database: string; cache: string };
+}
+
+/** The Node host's composition root: picks adapters from the configuration. */
+export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
+  const logger = createJsonLogger({ level: config.THRESHOLD_LOG_LEVEL });
+  const dataDir = resolve(config.THRESHOLD_DATA_DIR);
+
+  let store: Store;
+  let database: string;
+  if (config.DATABASE_URL) {
+    await migratePg(config.DATABASE_URL);
+    store = createPgStore(config.DATABASE_URL);
+    const u = new URL(config.DATABASE_URL);
+    database = `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } else {
+    const dir = join(dataDir, "pglite");
+    store = await createPgliteStore(dir);
+    await migratePglite(store);
+    database = `PGlite (embedded) in ${dir}`;
+  }
+
+  let cache: Cache & { close?: () => Promise<void> };
+  let cacheName: string;
+  if (config.REDIS_URL) {
+    cache = createIoRedisCache(config.REDIS_URL);
+    cacheName = `Redis ${new URL(config.REDIS_URL).host}`;
+  } else if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
+    cache = createUpstashCache({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN });
+    cacheName = `Upstash ${new URL(config.UPSTASH_REDIS_REST_URL).host}`;
+  } else {
+    cache = createMemoryCache();
+    cacheName = "in-memory";
+  }
+
+  const secret = config.THRESHOLD_SECRET_KEY ?? (await developmentSecretKey(dataDir));
+  const pending = new Set<Promise<unknown>>();
+  const waitUntil = (p: Promise<unknown>) => {
+    const tracked = p.catch((error) => logger.error("background task failed", { error })).finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
+
+  // The consumer needs deps and deps need the queue: bind late.
+  let deps: NodeDeps | undefined;
+  const queue = createMemoryQueue({
+    consumer: (message) => consumeMessage(deps!, message),
+    onDeadLetter: (message, error) => logger.error("queue message dead-lettered", { message, error }),
+    logger,
+  });
+
+  deps = {
+    config,
+    store,
+    cache,
+    queue,
+    clock: systemClock,
+    random: cryptoRandom,
+    keys: createKeyStore(secret, cryptoRandom),
+    mailer: createMemoryMailer(),
+    logger,
+    passwords: createPasswordHasher({ argon2Module: await loadArgon2Module() }),
+    waitUntil,
+    describe: { database, cache: cacheName },
+    async shutdown() {
+      await queue.drain();
+      await Promise.allSettled([...pending]);
+      await store.close();
+      await cache.close?.();
+    },
+  };
+  return deps;
+}
