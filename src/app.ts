@@ -14,7 +14,7 @@ import { healthRoutes } from "./http/routes/health.js";
  * per request as Hono bindings: `app.fetch(request, deps, executionCtx)`.
  */
 export function createApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ strict: false });
   app.use("*", requestId());
   app.use("*", accessLog());
   app.use("*", async (c, next) => {
@@ -25,16 +25,17 @@ export function createApp(): Hono<AppEnv> {
 
   app.route("/-/health", healthRoutes());
 
-  const api = new Hono<AppEnv>();
+  const api = new Hono<AppEnv>({ strict: false });
   api.onError(renderApiError);
-  api.notFound(() => {
-    throw new NotFoundError("Not found.");
-  });
   api.use("*", apiTokenAuth());
-  const events = new Hono<AppEnv>();
+  const events = new Hono<AppEnv>({ strict: false });
   events.use("*", requireSuperuser());
   events.route("/", eventRoutes());
   api.route("/events/events", events);
+  // Sub-app notFound handlers are not consulted when mounted; a final catch-all keeps API 404s in problem+json.
+  api.all("*", () => {
+    throw new NotFoundError("Not found.");
+  });
   app.route("/api/v3", api);
 
   app.get("/", (c) => c.redirect("/if/flow/initial-setup/", 302));

@@ -39,7 +39,11 @@ function config(env: WorkerEnv): Config {
 function buildDeps(env: WorkerEnv, ctx: ExecutionContext): Deps {
   const cfg = config(env);
   const logger = createJsonLogger({ level: cfg.THRESHOLD_LOG_LEVEL });
-  const store = createNeonStore(cfg.DATABASE_URL!, cfg.THRESHOLD_NEON_WS_PROXY ? { localProxy: cfg.THRESHOLD_NEON_WS_PROXY } : undefined);
+  const proxy = cfg.THRESHOLD_NEON_WS_PROXY;
+  const store = createNeonStore(
+    cfg.DATABASE_URL!,
+    proxy ? { wsProxy: (host, port) => `${proxy}/v1?address=${host}:${port}`, useSecureWebSocket: false } : {},
+  );
   const cache =
     cfg.UPSTASH_REDIS_REST_URL && cfg.UPSTASH_REDIS_REST_TOKEN
       ? createUpstashCache({ url: cfg.UPSTASH_REDIS_REST_URL, token: cfg.UPSTASH_REDIS_REST_TOKEN })

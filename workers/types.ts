@@ -7,6 +7,8 @@ import type { QueueProducerBinding } from "../src/adapters/cloudflare/queue.js";
 export interface ExecutionContext {
   waitUntil(promise: Promise<unknown>): void;
   passThroughOnException(): void;
+  /** Props passed by a service binding caller (unused). */
+  props: unknown;
 }
 
 export interface ScheduledController {

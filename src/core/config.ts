@@ -126,7 +126,7 @@ export const CONFIG_KEYS = {
   }),
   THRESHOLD_NEON_WS_PROXY: key({
     schema: z.string().min(1),
-    doc: "Development/CI only: route the Neon driver's WebSocket through a local proxy (`host:port/v1`) to reach a plain PostgreSQL.",
+    doc: "Development/CI only: `host:port` of a local WebSocket→TCP proxy (`test/support/neon-ws-proxy.ts`) so the Neon driver reaches a plain PostgreSQL.",
     hosts: "worker",
   }),
 } as const;

@@ -23,10 +23,10 @@ async function check(name: string, fn: () => Promise<void>): Promise<[string, bo
 
 /** `/-/health/live/` (process up) and `/-/health/ready/` (database and cache reachable), as authentik. */
 export function healthRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ strict: false });
   app.onError(renderJsonError);
-  app.get("/live/", (c) => c.json({ status: "ok" }));
-  app.get("/ready/", async (c) => {
+  app.get("/live", (c) => c.json({ status: "ok" }));
+  app.get("/ready", async (c) => {
     const results = await Promise.all([
       check("database", () => c.env.store.ping()),
       check("cache", () => c.env.cache.ping()),

@@ -38,7 +38,7 @@ export function zodFieldErrors(error: z.ZodError): Record<string, FieldError[]> 
 
 /** `/api/v3/events/events/`: list (newest first) and create, as authentik's EventViewSet. */
 export function eventRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ strict: false });
   app.get("/", async (c) => {
     const size = Math.min(Math.max(Number(c.req.query("page_size") ?? 20) || 20, 1), 100);
     const action = c.req.query("action") || undefined;
