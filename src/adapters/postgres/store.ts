@@ -1,0 +1,48 @@
+import { sql } from "drizzle-orm";
+import type { Repositories, Store } from "../../ports/store.js";
+import type { Db, Driver } from "./db.js";
+import { eventRepository } from "./events.js";
+import { groupRepository } from "./groups.js";
+import { sessionRepository } from "./sessions.js";
+import { tokenRepository } from "./tokens.js";
+import { userRepository } from "./users.js";
+
+/** A `Store` backed by drizzle; `db` and `driver` are exposed for the migrator only. */
+export interface DrizzleStore extends Store {
+  readonly db: Db;
+  readonly driver: Driver;
+}
+
+/** The repositories bound to one connection pool or one transaction. */
+export function createRepositories(db: Db): Repositories {
+  return {
+    users: userRepository(db),
+    groups: groupRepository(db),
+    tokens: tokenRepository(db),
+    sessions: sessionRepository(db),
+    events: eventRepository(db),
+  };
+}
+
+/** Wraps a drizzle database (any pg driver) as a `Store`. `close` releases the driver. */
+export function createDrizzleStore(db: Db, driver: Driver, close: () => Promise<void>): DrizzleStore {
+  let closed: Promise<void> | undefined;
+  return {
+    ...createRepositories(db),
+    db,
+    driver,
+    transaction: (fn) => db.transaction((tx) => fn(createRepositories(tx))),
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    close() {
+      closed ??= close();
+      return closed;
+    },
+  };
+}
+
+export function isDrizzleStore(store: Store): store is DrizzleStore {
+  const s = store as Partial<DrizzleStore>;
+  return typeof s.driver === "string" && typeof s.db === "object" && s.db !== null;
+}
