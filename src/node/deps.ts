@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createKeyStore } from "../adapters/crypto/keystore.js";
 import { createMemoryMailer } from "../adapters/mail/memory.js";
@@ -41,6 +42,7 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
     database = `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}`;
   } else {
     const dir = join(dataDir, "pglite");
+    await mkdir(dir, { recursive: true });
     store = await createPgliteStore(dir);
     await migratePglite(store);
     database = `PGlite (embedded) in ${dir}`;
