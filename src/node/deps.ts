@@ -19,6 +19,7 @@ import { consumeMessage } from "../jobs/consume.js";
 import type { Cache } from "../ports/cache.js";
 import type { Store } from "../ports/store.js";
 import { loadArgon2Module } from "./argon2.js";
+import { isInitialisedDataDir, readPgliteTemplate } from "./pglite-template.js";
 import { developmentSecretKey } from "./secret-key.js";
 
 export interface NodeDeps extends Deps {
@@ -33,6 +34,7 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
   const logger = createJsonLogger({ level: config.THRESHOLD_LOG_LEVEL });
   const dataDir = resolve(config.THRESHOLD_DATA_DIR);
 
+  const argon2Module = loadArgon2Module(); // compile while the database starts
   let store: Store;
   let database: string;
   if (config.DATABASE_URL) {
@@ -43,7 +45,8 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
   } else {
     const dir = join(dataDir, "pglite");
     await mkdir(dir, { recursive: true });
-    store = await createPgliteStore(dir);
+    const template = isInitialisedDataDir(dir) ? undefined : await readPgliteTemplate();
+    store = await createPgliteStore(dir, { loadDataDir: template });
     await migratePglite(store);
     database = `PGlite (embedded) in ${dir}`;
   }
@@ -86,7 +89,7 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
     keys: createKeyStore(secret, cryptoRandom),
     mailer: createMemoryMailer(),
     logger,
-    passwords: createPasswordHasher({ argon2Module: await loadArgon2Module() }),
+    passwords: createPasswordHasher({ argon2Module: await argon2Module }),
     waitUntil,
     describe: { database, cache: cacheName },
     async shutdown() {
