@@ -21,7 +21,7 @@ export function serializeEvent(e: Event) {
 }
 
 const createBody = z.object({
-  action: z.string().regex(/^[a-z_]{1,64}$/, "must be an event action such as model_created"),
+  action: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "must be an event action such as model_created"),
   app: z.string().min(1).max(255),
   context: z.record(z.string(), z.unknown()).optional(),
   client_ip: z.union([z.ipv4(), z.ipv6()]).nullable().optional(),
