@@ -7,6 +7,8 @@ import { defineConfig } from "vitest/config";
 //  - e2e: Node driving real processes (`wrangler dev`, the Node host) and real clients
 export default defineConfig({
   test: {
+    // CI prints every test name, so the log shows which backends (PGlite, pg, Neon, Redis…) ran.
+    reporters: process.env.CI ? ["verbose"] : ["default"],
     projects: [
       {
         plugins: [
