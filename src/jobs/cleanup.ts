@@ -4,11 +4,18 @@ export interface CleanupResult {
   sessions: number;
   tokens: number;
   events: number;
+  /** Events re-enqueued because the consumer never processed them. */
+  requeued: number;
 }
+
+/** An event still unprocessed this long after it was written is assumed lost by the queue. */
+const REQUEUE_AFTER_MS = 5 * 60_000;
+const REQUEUE_BATCH = 500;
 
 /**
  * The cleanup cron (every 5 minutes on Workers, a timer on Node): removes expired sessions,
- * expired tokens and events past retention.
+ * expired tokens and events past retention, and re-enqueues events whose enqueue failed or
+ * whose message was lost (events are an outbox: written first, enqueued second).
  */
 export async function runCleanup(deps: Deps): Promise<CleanupResult> {
   const now = deps.clock.now();
@@ -17,7 +24,18 @@ export async function runCleanup(deps: Deps): Promise<CleanupResult> {
     deps.store.tokens.deleteExpired(now),
     deps.store.events.deleteExpired(now),
   ]);
-  const result = { sessions, tokens, events };
+  const stale = await deps.store.events.listUnprocessed(new Date(now.getTime() - REQUEUE_AFTER_MS), REQUEUE_BATCH);
+  let requeued = 0;
+  for (const event of stale) {
+    try {
+      await deps.queue.send({ kind: "event.created", eventId: event.pk });
+      requeued++;
+    } catch (error) {
+      deps.logger.warn("event re-enqueue failed", { event_id: event.pk, error });
+      break; // the queue is down: try again on the next run
+    }
+  }
+  const result = { sessions, tokens, events, requeued };
   deps.logger.info("cleanup finished", { deleted: result });
   return result;
 }

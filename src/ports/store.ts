@@ -198,6 +198,8 @@ export interface EventRepository {
   markProcessed(pk: string, at: Date): Promise<boolean>;
   /** Deletes events whose retention `expires` is before `now`; returns how many. */
   deleteExpired(now: Date): Promise<number>;
+  /** Unprocessed events created before `createdBefore`, oldest first (outbox re-delivery). */
+  listUnprocessed(createdBefore: Date, limit: number): Promise<Event[]>;
   /** Newest first. */
   list(opts: { limit: number; action?: string }): Promise<Event[]>;
 }

@@ -120,9 +120,22 @@ describe("app on the Node adapters (PGlite, memory cache, in-process queue)", ()
     await deps.store.tokens.create({ identifier: "old-recovery", intent: "recovery", userPk: admin.pk, key: "k-old".padEnd(40, "x"), expiring: true, expires: past });
     await deps.store.events.create({ action: "login", expires: past });
     const result = await runCleanup(deps);
-    expect(result).toEqual({ sessions: 1, tokens: 1, events: 1 });
+    expect(result).toMatchObject({ sessions: 1, tokens: 1, events: 1 });
     expect(await deps.store.sessions.byKeyHash("h-live")).not.toBeNull();
     expect(await deps.store.tokens.byIdentifier("old-recovery")).toBeNull();
+  });
+
+  it("re-enqueues events the queue lost (outbox), and the consumer then processes them", async () => {
+    const failing = { ...deps, queue: { send: () => Promise.reject(new Error("queue down")) } };
+    const { recordEvent } = await import("../../src/services/events.js");
+    const lost = await recordEvent(failing, { action: "lost_in_queue", app: "tests" });
+    expect(deps.logLines.some((l) => l.includes("event enqueue failed"))).toBe(true);
+    expect((await deps.store.events.byPk(lost.pk))?.processedAt).toBeNull();
+    deps.clock.advance(6 * 60_000);
+    const result = await runCleanup(deps);
+    expect(result.requeued).toBeGreaterThanOrEqual(1);
+    await deps.queue.drain();
+    expect((await deps.store.events.byPk(lost.pk))?.processedAt).toBeInstanceOf(Date);
   });
 
   it("never logs secrets (tokens, passwords) while serving requests", async () => {

@@ -340,6 +340,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.events.markProcessed("not-a-uuid", first)).toBe(false);
       });
 
+      it("listUnprocessed returns old unprocessed events, oldest first", async () => {
+        const a = await store.events.create({ action: "outbox_a", expires: FUTURE });
+        await new Promise((r) => setTimeout(r, 3)); // distinct timestamps on PGlite's millisecond clock
+        const b = await store.events.create({ action: "outbox_b", expires: FUTURE });
+        const done = await store.events.create({ action: "outbox_done", expires: FUTURE });
+        await store.events.markProcessed(done.pk, new Date());
+        const later = new Date(Date.now() + 60_000);
+        const pending = (await store.events.listUnprocessed(later, 1000)).filter((e) => e.action.startsWith("outbox_"));
+        expect(pending.map((e) => e.pk)).toEqual([a.pk, b.pk]);
+        expect(await store.events.listUnprocessed(new Date(a.created.getTime() - 1000), 1000)).not.toContainEqual(expect.objectContaining({ pk: a.pk }));
+        expect(await store.events.listUnprocessed(later, 1)).toHaveLength(1);
+      });
+
       it("concurrent markProcessed: exactly one wins", async () => {
         const event = await store.events.create({ action: "email_sent", expires: FUTURE });
         const results = await Promise.all([1, 2, 3, 4].map(() => store.events.markProcessed(event.pk, new Date())));
@@ -359,7 +372,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       it("lists newest first, with a limit and an action filter", async () => {
         const action = `test_list_${uniq()}`;
         const created = [];
-        for (let i = 0; i < 3; i++) created.push(await store.events.create({ action, context: { i }, expires: FUTURE }));
+        for (let i = 0; i < 3; i++) {
+          created.push(await store.events.create({ action, context: { i }, expires: FUTURE }));
+          // PGlite's clock has millisecond resolution: equal timestamps would have no defined order
+          await new Promise((r) => setTimeout(r, 3));
+        }
         const listed = await store.events.list({ limit: 2, action });
         expect(listed.map((e) => e.context.i)).toEqual([2, 1]);
         expect((await store.events.list({ limit: 10, action })).map((e) => e.pk)).toEqual(created.map((e) => e.pk).reverse());

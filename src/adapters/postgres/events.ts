@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, lt } from "drizzle-orm";
 import type { Event, EventRepository } from "../../ports/store.js";
 import { events } from "../../db/schema/index.js";
 import { isUuid, type Db } from "./db.js";
@@ -61,6 +61,16 @@ export function eventRepository(db: Db): EventRepository {
         .where(lt(events.expires, now))
         .returning({ pk: events.eventUuid });
       return rows.length;
+    },
+
+    async listUnprocessed(createdBefore, limit) {
+      const rows = await db
+        .select()
+        .from(events)
+        .where(and(isNull(events.processedAt), lt(events.created, createdBefore)))
+        .orderBy(asc(events.created))
+        .limit(Math.max(0, Math.floor(limit)));
+      return rows.map(toEvent);
     },
 
     async list({ limit, action }) {

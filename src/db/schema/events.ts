@@ -24,5 +24,7 @@ export const events = pgTable(
     index("events_created_idx").on(t.created),
     index("events_expires_idx").on(t.expires),
     index("events_action_created_idx").on(t.action, t.created),
+    // The cleanup cron re-enqueues events the consumer never saw (outbox); keep that scan small.
+    index("events_unprocessed_idx").on(t.created).where(sql`${t.processedAt} is null`),
   ],
 );

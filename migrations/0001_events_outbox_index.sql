@@ -1,0 +1,1 @@
+CREATE INDEX "events_unprocessed_idx" ON "events" USING btree ("created") WHERE "events"."processed_at" is null;
