@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError, type FieldError } from "../../../core/errors.js";
 import type { Event } from "../../../ports/store.js";
 import { recordEvent } from "../../../services/events.js";
