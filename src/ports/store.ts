@@ -5,6 +5,7 @@
  *
  * Domain types here are plain objects (no drizzle types), named like authentik's models.
  */
+import type { FlowRepository } from "./flows.js";
 
 export type UserType = "internal" | "external" | "service_account" | "internal_service_account";
 
@@ -211,6 +212,7 @@ export interface Repositories {
   tokens: TokenRepository;
   sessions: SessionRepository;
   events: EventRepository;
+  flows: FlowRepository;
 }
 
 export interface Store extends Repositories {

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Repositories, Store } from "../../ports/store.js";
 import type { Db, Driver } from "./db.js";
 import { eventRepository } from "./events.js";
+import { flowRepository } from "./flows.js";
 import { groupRepository } from "./groups.js";
 import { sessionRepository } from "./sessions.js";
 import { tokenRepository } from "./tokens.js";
@@ -21,6 +22,7 @@ export function createRepositories(db: Db): Repositories {
     tokens: tokenRepository(db),
     sessions: sessionRepository(db),
     events: eventRepository(db),
+    flows: flowRepository(db),
   };
 }
 
