@@ -1,7 +1,8 @@
 import { loadConfig } from "../core/config.js";
-import { ConfigError } from "../core/errors.js";
 import { bootstrap } from "../services/bootstrap.js";
+import { bootstrapInput } from "../node/bootstrap-env.js";
 import { buildNodeDeps } from "../node/deps.js";
+import { exitWithStartupError } from "../node/fatal.js";
 
 /**
  * `npx threshold <command>`: operations on the same data folder (PGlite) or DATABASE_URL the
@@ -57,11 +58,7 @@ async function run(argv: string[]): Promise<number> {
     case "bootstrap": {
       const config = loadConfig(env, "node");
       const deps = await buildNodeDeps(config);
-      const r = await bootstrap(deps, {
-        password: config.THRESHOLD_BOOTSTRAP_PASSWORD,
-        token: config.THRESHOLD_BOOTSTRAP_TOKEN,
-        email: config.THRESHOLD_BOOTSTRAP_EMAIL,
-      });
+      const r = await bootstrap(deps, bootstrapInput(config));
       process.stdout.write(
         `${r.createdAdmin ? "✔ created akadmin" : "• akadmin already exists"}\n` +
           `${r.createdToken ? "✔ created the bootstrap API token" : "• no bootstrap token created"}\n` +
@@ -78,12 +75,5 @@ async function run(argv: string[]): Promise<number> {
 
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`threshold: invalid configuration: ${error.message}\n`);
-      process.exit(78);
-    }
-    process.stderr.write(`threshold: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
+  (error: unknown) => exitWithStartupError(error, ""),
 );

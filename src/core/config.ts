@@ -23,32 +23,21 @@ function key<const S extends KeySpec<unknown> & { schema: z.ZodType }>(spec: S):
   return spec;
 }
 
-const postgresUrl = z.string().refine((v) => {
-  try {
-    const u = new URL(v);
-    return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
-  } catch {
-    return false;
-  }
-}, "must be a postgres:// or postgresql:// URL with a host");
+/** A URL whose scheme is one of `schemes` (and, when `withHost`, that names a host). */
+function urlOf(schemes: string[], withHost: boolean, message: string) {
+  return z.string().refine((v) => {
+    try {
+      const u = new URL(v);
+      return schemes.includes(u.protocol.slice(0, -1)) && (!withHost || u.hostname !== "");
+    } catch {
+      return false;
+    }
+  }, message);
+}
 
-const redisUrl = z.string().refine((v) => {
-  try {
-    const u = new URL(v);
-    return (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "";
-  } catch {
-    return false;
-  }
-}, "must be a redis:// or rediss:// URL with a host");
-
-const httpUrl = z.string().refine((v) => {
-  try {
-    const u = new URL(v);
-    return u.protocol === "https:" || u.protocol === "http:";
-  } catch {
-    return false;
-  }
-}, "must be an http(s):// URL");
+const postgresUrl = urlOf(["postgres", "postgresql"], true, "must be a postgres:// or postgresql:// URL with a host");
+const redisUrl = urlOf(["redis", "rediss"], true, "must be a redis:// or rediss:// URL with a host");
+const httpUrl = urlOf(["http", "https"], false, "must be an http(s):// URL");
 
 const intFrom = (min: number, max: number) =>
   z

@@ -1,10 +1,11 @@
 import { serve } from "@hono/node-server";
 import { createApp } from "../app.js";
 import { loadConfig } from "../core/config.js";
-import { ConfigError } from "../core/errors.js";
 import { runCleanup } from "../jobs/cleanup.js";
 import { bootstrap } from "../services/bootstrap.js";
+import { bootstrapInput } from "./bootstrap-env.js";
 import { buildNodeDeps } from "./deps.js";
+import { exitWithStartupError } from "./fatal.js";
 
 const CLEANUP_INTERVAL_MS = 5 * 60_000;
 
@@ -17,11 +18,7 @@ async function main(): Promise<void> {
   if (process.argv.includes("--dev") && !env.THRESHOLD_ENVIRONMENT) env.THRESHOLD_ENVIRONMENT = "development";
   const config = loadConfig(env, "node");
   const deps = await buildNodeDeps(config);
-  const setup = await bootstrap(deps, {
-    password: config.THRESHOLD_BOOTSTRAP_PASSWORD,
-    token: config.THRESHOLD_BOOTSTRAP_TOKEN,
-    email: config.THRESHOLD_BOOTSTRAP_EMAIL,
-  });
+  const setup = await bootstrap(deps, bootstrapInput(config));
 
   const app = createApp();
   const server = serve({
@@ -62,11 +59,4 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`threshold: invalid configuration: ${error.message}\n`);
-    process.exit(78); // EX_CONFIG
-  }
-  process.stderr.write(`threshold: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitWithStartupError(error, "failed to start: "));
