@@ -6,6 +6,7 @@
  * Domain types here are plain objects (no drizzle types), named like authentik's models.
  */
 import type { FlowRepository } from "./flows.js";
+import type { PolicyRepository } from "./policies.js";
 
 export type UserType = "internal" | "external" | "service_account" | "internal_service_account";
 
@@ -213,6 +214,7 @@ export interface Repositories {
   sessions: SessionRepository;
   events: EventRepository;
   flows: FlowRepository;
+  policies: PolicyRepository;
 }
 
 export interface Store extends Repositories {

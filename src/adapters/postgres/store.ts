@@ -4,6 +4,7 @@ import type { Db, Driver } from "./db.js";
 import { eventRepository } from "./events.js";
 import { flowRepository } from "./flows.js";
 import { groupRepository } from "./groups.js";
+import { policyRepository } from "./policies.js";
 import { sessionRepository } from "./sessions.js";
 import { tokenRepository } from "./tokens.js";
 import { userRepository } from "./users.js";
@@ -23,6 +24,7 @@ export function createRepositories(db: Db): Repositories {
     sessions: sessionRepository(db),
     events: eventRepository(db),
     flows: flowRepository(db),
+    policies: policyRepository(db),
   };
 }
 

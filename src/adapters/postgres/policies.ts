@@ -1,0 +1,219 @@
+import { asc, eq, inArray, sql } from "drizzle-orm";
+import { NotFoundError } from "../../core/errors.js";
+import type {
+  LoadedBinding,
+  Policy,
+  PolicyBinding,
+  PolicyEngineMode,
+  PolicyRepository,
+} from "../../ports/policies.js";
+import type { Group } from "../../ports/store.js";
+import {
+  groupMemberships,
+  groupParents,
+  groups,
+  policies,
+  policyBindingModels,
+  policyBindings,
+} from "../../db/schema/index.js";
+import { isUuid, type Db } from "./db.js";
+import { guard } from "./errors.js";
+
+type PolicyRow = typeof policies.$inferSelect;
+type BindingRow = typeof policyBindings.$inferSelect;
+
+function toPolicy(row: PolicyRow): Policy {
+  return {
+    pk: row.policyUuid,
+    name: row.name,
+    type: row.type,
+    config: row.config,
+    executionLogging: row.executionLogging,
+  };
+}
+
+function toBinding(row: BindingRow): PolicyBinding {
+  return {
+    pk: row.policyBindingUuid,
+    targetPk: row.targetId,
+    policyPk: row.policyId,
+    groupPk: row.groupId,
+    userPk: row.userId,
+    negate: row.negate,
+    enabled: row.enabled,
+    order: row.order,
+    timeout: row.timeout,
+    failureResult: row.failureResult,
+  };
+}
+
+/**
+ * The user's direct groups and all their ancestors (nested groups: membership of a child implies
+ * membership of its parents, as authentik's `User.all_groups()`). `UNION` (not `UNION ALL`)
+ * stops on cycles.
+ */
+function allGroupIdsQuery(userPk: number) {
+  return sql`
+    with recursive member_of(group_id) as (
+      select ${groupMemberships.groupId} from ${groupMemberships} where ${groupMemberships.userId} = ${userPk}
+      union
+      select gp.parent_id from group_parents gp join member_of m on gp.child_id = m.group_id
+    )
+    select group_id from member_of`;
+}
+
+export function policyRepository(db: Db): PolicyRepository {
+  async function groupsWithParents(ids: string[]): Promise<Group[]> {
+    if (ids.length === 0) return [];
+    const rows = await db.select().from(groups).where(inArray(groups.groupUuid, ids)).orderBy(asc(groups.name));
+    const links = await db.select().from(groupParents).where(inArray(groupParents.childId, ids));
+    return rows.map((r) => ({
+      pk: r.groupUuid,
+      name: r.name,
+      isSuperuser: r.isSuperuser,
+      attributes: r.attributes,
+      parentPks: links.filter((l) => l.childId === r.groupUuid).map((l) => l.parentId),
+    }));
+  }
+
+  return {
+    async create(policy) {
+      const [row] = await guard(
+        db
+          .insert(policies)
+          .values({
+            name: policy.name,
+            type: policy.type,
+            config: policy.config ?? {},
+            executionLogging: policy.executionLogging ?? false,
+          })
+          .returning(),
+      );
+      return toPolicy(row!);
+    },
+
+    async byPk(pk) {
+      if (!isUuid(pk)) return null;
+      const [row] = await db.select().from(policies).where(eq(policies.policyUuid, pk)).limit(1);
+      return row ? toPolicy(row) : null;
+    },
+
+    async byName(name) {
+      const [row] = await db.select().from(policies).where(eq(policies.name, name)).limit(1);
+      return row ? toPolicy(row) : null;
+    },
+
+    async update(pk, patch) {
+      if (!isUuid(pk)) throw new NotFoundError(`policy ${pk} does not exist`);
+      const [row] = await db
+        .update(policies)
+        .set({
+          ...(patch.config !== undefined ? { config: patch.config } : {}),
+          ...(patch.executionLogging !== undefined ? { executionLogging: patch.executionLogging } : {}),
+          lastUpdated: sql`now()`,
+        })
+        .where(eq(policies.policyUuid, pk))
+        .returning();
+      if (!row) throw new NotFoundError(`policy ${pk} does not exist`);
+      return toPolicy(row);
+    },
+
+    async createTarget(mode = "any") {
+      const [row] = await db.insert(policyBindingModels).values({ policyEngineMode: mode }).returning();
+      return row!.pbmUuid;
+    },
+
+    async setEngineMode(targetPk, mode) {
+      if (!isUuid(targetPk)) throw new NotFoundError(`policy target ${targetPk} does not exist`);
+      const rows = await db
+        .update(policyBindingModels)
+        .set({ policyEngineMode: mode })
+        .where(eq(policyBindingModels.pbmUuid, targetPk))
+        .returning({ pk: policyBindingModels.pbmUuid });
+      if (rows.length === 0) throw new NotFoundError(`policy target ${targetPk} does not exist`);
+    },
+
+    async engineMode(targetPk) {
+      if (!isUuid(targetPk)) return null;
+      const [row] = await db
+        .select({ mode: policyBindingModels.policyEngineMode })
+        .from(policyBindingModels)
+        .where(eq(policyBindingModels.pbmUuid, targetPk))
+        .limit(1);
+      return (row?.mode as PolicyEngineMode | undefined) ?? null;
+    },
+
+    async bind(binding) {
+      for (const id of [binding.targetPk, binding.policyPk, binding.groupPk]) {
+        if (id != null && !isUuid(id)) throw new NotFoundError(`referenced row ${id} does not exist`);
+      }
+      const [row] = await guard(
+        db
+          .insert(policyBindings)
+          .values({
+            targetId: binding.targetPk,
+            policyId: binding.policyPk ?? null,
+            groupId: binding.groupPk ?? null,
+            userId: binding.userPk ?? null,
+            negate: binding.negate,
+            enabled: binding.enabled,
+            order: binding.order,
+            timeout: binding.timeout,
+            failureResult: binding.failureResult,
+          })
+          .returning(),
+      );
+      return toBinding(row!);
+    },
+
+    async bindingsOf(targetPk) {
+      if (!isUuid(targetPk)) return [];
+      const rows = await db
+        .select()
+        .from(policyBindings)
+        .where(eq(policyBindings.targetId, targetPk))
+        .orderBy(asc(policyBindings.order), asc(policyBindings.policyBindingUuid));
+      return rows.map(toBinding);
+    },
+
+    async loadTarget(targetPk) {
+      if (!isUuid(targetPk)) return null;
+      // One statement: the target row left-joined to its enabled bindings and their policies.
+      const rows = await db
+        .select({ mode: policyBindingModels.policyEngineMode, binding: policyBindings, policy: policies })
+        .from(policyBindingModels)
+        .leftJoin(
+          policyBindings,
+          sql`${policyBindings.targetId} = ${policyBindingModels.pbmUuid} and ${policyBindings.enabled}`,
+        )
+        .leftJoin(policies, eq(policies.policyUuid, policyBindings.policyId))
+        .where(eq(policyBindingModels.pbmUuid, targetPk))
+        .orderBy(asc(policyBindings.order), asc(policyBindings.policyBindingUuid));
+      if (rows.length === 0) return null;
+      const bindings: LoadedBinding[] = rows
+        .filter((r) => r.binding !== null)
+        .map((r) => ({ ...toBinding(r.binding!), policy: r.policy ? toPolicy(r.policy) : null }));
+      return { pk: targetPk, mode: rows[0]!.mode as PolicyEngineMode, bindings };
+    },
+
+    async isMemberOf(userPk, groupPk) {
+      if (!Number.isSafeInteger(userPk) || !isUuid(groupPk)) return false;
+      const result = await db.execute<{ found: boolean }>(
+        sql`select exists(select 1 from (${allGroupIdsQuery(userPk)}) g where g.group_id = ${groupPk}) as found`,
+      );
+      return rowsOf<{ found: boolean }>(result)[0]?.found === true;
+    },
+
+    async allGroupsOf(userPk) {
+      if (!Number.isSafeInteger(userPk)) return [];
+      const result = await db.execute<{ group_id: string }>(allGroupIdsQuery(userPk));
+      return groupsWithParents(rowsOf<{ group_id: string }>(result).map((r) => r.group_id));
+    },
+  };
+}
+
+/** `db.execute` returns `{rows}` on pg/Neon/PGlite; normalise. */
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
