@@ -9,7 +9,7 @@ import { reputationPolicy } from "./types/reputation.js";
 
 /**
  * Every policy type, one line each (STYLE habit 2). Group and user bindings need no type.
- * `test/unit/policies-registry.test.ts` fails when a file in `types/` is missing here or an id repeats.
+ * `test/unit/policies.test.ts` fails when a file in `types/` is missing here or an id repeats.
  */
 export const policyTypes: readonly PolicyType<unknown>[] = [
   expressionPolicy,
