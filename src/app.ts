@@ -7,6 +7,7 @@ import { apiTokenAuth, requireSuperuser } from "./http/middleware/api-auth.js";
 import { requestId } from "./http/middleware/request-id.js";
 import { renderApiError, renderPageError } from "./http/render/errors.js";
 import { eventRoutes } from "./http/routes/api/events.js";
+import { flowCancelRoutes, flowExecutorRoutes } from "./http/routes/flows/executor.js";
 import { healthRoutes } from "./http/routes/health.js";
 
 /**
@@ -24,6 +25,10 @@ export function createApp(): Hono<AppEnv> {
   });
 
   app.route("/-/health", healthRoutes());
+
+  // Flows authenticate by session cookie (+ CSRF), not API token: mounted ahead of the API.
+  app.route("/api/v3/flows/executor", flowExecutorRoutes());
+  app.route("/flows/-/cancel", flowCancelRoutes());
 
   const api = new Hono<AppEnv>({ strict: false });
   api.onError(renderApiError);

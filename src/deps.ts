@@ -5,6 +5,7 @@ import type { KeyStore } from "./ports/keystore.js";
 import type { Logger } from "./ports/logger.js";
 import type { Mailer } from "./ports/mailer.js";
 import type { PasswordHasher } from "./ports/passwords.js";
+import type { PolicyEngine } from "./ports/policy-engine.js";
 import type { Queue } from "./ports/queue.js";
 import type { Random } from "./ports/random.js";
 import type { Store } from "./ports/store.js";
@@ -25,6 +26,8 @@ export interface Deps {
   mailer: Mailer;
   logger: Logger;
   passwords: PasswordHasher;
+  /** Evaluates policy bindings of flows, stage bindings and applications (src/policies/). */
+  policyEngine: PolicyEngine;
   /** Keeps background work alive after the response (Workers' `ctx.waitUntil`; Node: fire and track). */
   waitUntil: (promise: Promise<unknown>) => void;
 }

@@ -12,6 +12,7 @@ import { createPasswordHasher } from "../../src/core/passwords/index.js";
 import type { Deps } from "../../src/deps.js";
 import { consumeMessage } from "../../src/jobs/consume.js";
 import { loadArgon2Module } from "../../src/node/argon2.js";
+import { passThroughPolicyEngine } from "./flows.js";
 
 export type TestDeps = Deps & {
   clock: ReturnType<typeof fixedClock>;
@@ -39,6 +40,7 @@ export async function makeTestDeps(env: Record<string, string> = {}): Promise<Te
     mailer: createMemoryMailer(),
     logger,
     passwords: createPasswordHasher({ argon2Module: await loadArgon2Module() }),
+    policyEngine: passThroughPolicyEngine,
     waitUntil: () => {},
     logLines,
   };

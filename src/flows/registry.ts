@@ -1,0 +1,29 @@
+/**
+ * Every stage type, one line each (STYLE habit 2). `test/integration/flows-registry.test.ts`
+ * fails when a file in `stages/` is missing here or a type id repeats.
+ */
+import type { AnyStage } from "./stage.js";
+import { denyStage } from "./stages/deny.js";
+import { dummyStage } from "./stages/dummy.js";
+import { identificationStage } from "./stages/identification.js";
+import { passwordStage } from "./stages/password.js";
+import { redirectStage } from "./stages/redirect.js";
+import { userLoginStage } from "./stages/user-login.js";
+import { userLogoutStage } from "./stages/user-logout.js";
+
+export const STAGES: readonly AnyStage[] = [
+  identificationStage,
+  passwordStage,
+  userLoginStage,
+  userLogoutStage,
+  denyStage,
+  dummyStage,
+  redirectStage,
+];
+
+const byType = new Map(STAGES.map((s) => [s.type, s]));
+
+/** The stage implementation for a `stages.type` value, or undefined for unknown types. */
+export function stageType(type: string): AnyStage | undefined {
+  return byType.get(type);
+}

@@ -1,0 +1,119 @@
+/**
+ * Identification stage (authentik `authentik/stages/identification`): asks for a username or
+ * email, matches a user, and stores them as `pending_user`. With `password_stage` set the
+ * password is asked on the same form and checked right here.
+ */
+import * as z from "zod";
+import type { IdentificationField } from "../../ports/flows.js";
+import type { User } from "../../ports/store.js";
+import { checkPassword, recordLoginFailed } from "../credentials.js";
+import { checkCredentialLimits, countFailure } from "../limits.js";
+import { CTX } from "../plan.js";
+import { defineStage, next, nonFieldError, retry, type StageContext } from "../stage.js";
+
+const uuid = z.uuid();
+
+export const identificationConfig = z.object({
+  /** Fields a user may identify with (authentik: email, username, upn). */
+  user_fields: z.array(z.enum(["username", "email", "upn"])).default(["email", "username"]),
+  /** A password stage whose password is asked on the identification form (inline); null = none. */
+  password_stage: uuid.nullable().default(null),
+  /** Match identifiers ignoring case (default true). */
+  case_insensitive_matching: z.boolean().default(true),
+  /** Show the matched user's username in later stages (false: show what was typed). */
+  show_matched_user: z.boolean().default(true),
+  /** Continue as if the user existed when nothing matches (no user enumeration). Default true. */
+  pretend_user_exists: z.boolean().default(true),
+  /** Flows linked from the form (UUIDs); null = no link. */
+  enrollment_flow: uuid.nullable().default(null),
+  recovery_flow: uuid.nullable().default(null),
+  passwordless_flow: uuid.nullable().default(null),
+});
+type Config = z.infer<typeof identificationConfig>;
+
+const response = z.object({
+  uid_field: z.string().min(1).max(256),
+  password: z.string().max(4096).optional(),
+});
+
+async function flowUrl(ctx: StageContext<Config>, pk: string | null): Promise<string | undefined> {
+  if (!pk) return undefined;
+  const flow = await ctx.deps.store.flows.byPk(pk);
+  return flow ? `/if/flow/${encodeURIComponent(flow.slug)}/` : undefined;
+}
+
+async function findUser(ctx: StageContext<Config>, uid: string): Promise<User | null> {
+  for (const field of ctx.config.user_fields as IdentificationField[]) {
+    const user = await ctx.deps.store.flows.findUser(field, uid, ctx.config.case_insensitive_matching);
+    if (user) return user;
+  }
+  return null;
+}
+
+const FAILED = "Failed to authenticate.";
+
+export const identificationStage = defineStage({
+  type: "identification",
+  component: "ak-stage-identification",
+  config: identificationConfig,
+  response,
+
+  async challenge(ctx) {
+    const designation = ctx.flow.designation;
+    const fields: Record<string, unknown> = {
+      user_fields: ctx.config.user_fields,
+      password_fields: ctx.config.password_stage !== null,
+      allow_show_password: false,
+      primary_action: designation === "authentication" ? "Log in" : "Continue",
+      flow_designation: designation,
+      sources: [],
+      show_source_labels: false,
+    };
+    const [enroll, recovery, passwordless] = await Promise.all([
+      flowUrl(ctx, ctx.config.enrollment_flow),
+      flowUrl(ctx, ctx.config.recovery_flow),
+      flowUrl(ctx, ctx.config.passwordless_flow),
+    ]);
+    if (enroll) fields.enroll_url = enroll;
+    if (recovery) fields.recovery_url = recovery;
+    if (passwordless) fields.passwordless_url = passwordless;
+    return fields;
+  },
+
+  async submit(ctx, res) {
+    const uid = res.uid_field.trim();
+    const throttled = await checkCredentialLimits(ctx, uid);
+    if (throttled) return throttled;
+    const user = await findUser(ctx, uid);
+
+    if (ctx.config.password_stage !== null) {
+      // Inline password: both unknown users and wrong passwords get the same answer and work.
+      const ok = await checkPassword(ctx.deps, user, res.password ?? "");
+      if (!user || !ok) {
+        await countFailure(ctx, uid);
+        await recordLoginFailed(ctx, uid, user);
+        return retry(nonFieldError(FAILED));
+      }
+      ctx.plan.context[CTX.authMethod] = "password";
+      ctx.plan.context[CTX.authMethodArgs] = {};
+      // The bound password stage is done already: drop it from the rest of the plan.
+      const passwordStage = ctx.config.password_stage;
+      ctx.plan.bindings = ctx.plan.bindings.filter((b, i) => i <= ctx.plan.index || b.stagePk !== passwordStage);
+    } else if (!user) {
+      if (!ctx.config.pretend_user_exists) {
+        await countFailure(ctx, uid);
+        await recordLoginFailed(ctx, uid, null);
+        return retry(nonFieldError(FAILED));
+      }
+      // Carry on without a user: the password stage will fail exactly like a wrong password.
+      delete ctx.plan.context[CTX.pendingUser];
+      ctx.plan.context[CTX.pendingUserIdentifier] = uid;
+      return next();
+    }
+
+    ctx.plan.context[CTX.pendingUser] = user.pk;
+    if (ctx.config.show_matched_user) delete ctx.plan.context[CTX.pendingUserIdentifier];
+    else ctx.plan.context[CTX.pendingUserIdentifier] = uid;
+    return next();
+  },
+});
