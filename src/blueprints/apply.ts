@@ -55,6 +55,14 @@ export interface ApplyResult {
   /** Entries whose object already matched (or existed, for state `created`). */
   unchanged: number;
   skipped: SkippedEntry[];
+  /** Attributes Threshold does not store (e.g. a user's `password`), per entry. */
+  ignored: IgnoredAttrs[];
+}
+
+export interface IgnoredAttrs {
+  index: number;
+  model: string;
+  attrs: string[];
 }
 
 /** authentik's default blueprint context (`Importer.default_context`). */
@@ -74,7 +82,7 @@ export async function applyEntries(
   catalog: ModelCatalog,
   opts: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const result: ApplyResult = { created: 0, updated: 0, deleted: 0, unchanged: 0, skipped: [] };
+  const result: ApplyResult = { created: 0, updated: 0, deleted: 0, unchanged: 0, skipped: [], ignored: [] };
   const outcomes = new Map<string, EntryOutcome>();
   const context = { ...DEFAULT_CONTEXT, ...blueprint.context, ...opts.context };
   const resolver: TagResolver = {
@@ -154,7 +162,10 @@ async function applyEntry(
   }
   // authentik writes the identifiers too (`full_data.update(identifiers)`); `pk` only selects.
   const { pk: _pk, ...rest } = identifiers;
-  const values = handler.prepare({ ...attrs, ...rest });
+  const wanted = { ...attrs, ...rest };
+  const values = handler.prepare(wanted);
+  const dropped = Object.keys(wanted).filter((k) => !(k in values));
+  if (dropped.length > 0) result.ignored.push({ index: entry.index, model: entry.model, attrs: dropped });
   if (!existing) {
     const pk = await handler.create(values, identifiers);
     result.created++;

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { asc, count, eq } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyBlueprint } from "../../src/adapters/postgres/blueprints.js";
+import { applyBlueprint, applyDefaultBlueprints } from "../../src/adapters/postgres/blueprints.js";
 import { migratePglite } from "../../src/adapters/postgres/migrate.js";
 import { createPgliteStore } from "../../src/adapters/postgres/pglite.js";
 import type { DrizzleStore } from "../../src/adapters/postgres/store.js";
@@ -60,6 +60,7 @@ describe("default blueprints on an empty database [pglite]", () => {
     for (const d of defaultBlueprints()) {
       const r = await applyBlueprint(store.db, d.blueprint);
       expect(r.skipped, d.file).toEqual([]);
+      expect(r.ignored, d.file).toEqual([]);
       expect(r.updated, d.file).toBe(0);
       expect(r.created, d.file).toBe(d.blueprint.entries.length);
     }
@@ -134,9 +135,11 @@ describe("default blueprints on an empty database [pglite]", () => {
 
   it("applying again changes nothing", async () => {
     const before = await counts();
-    for (const d of defaultBlueprints()) {
-      const r = await applyBlueprint(store.db, d.blueprint);
-      expect(r, d.file).toEqual({ created: 0, updated: 0, deleted: 0, unchanged: d.blueprint.entries.length, skipped: [] });
+    const entries = new Map(defaultBlueprints().map((d) => [d.file, d.blueprint.entries.length]));
+    const results = await applyDefaultBlueprints(store.db);
+    expect(results.map((r) => r.file)).toEqual([...DEFAULT_BLUEPRINT_ORDER]);
+    for (const { file, result } of results) {
+      expect(result, file).toEqual({ created: 0, updated: 0, deleted: 0, unchanged: entries.get(file), skipped: [], ignored: [] });
     }
     expect(await counts()).toEqual(before);
   });

@@ -164,7 +164,12 @@ it("users, groups, applications and policy bindings (pk identifiers, many-to-man
     attrs: {negate: true}
 `;
   const env = (k: string) => (k === "HOST" ? "app.example.com" : undefined);
-  expect(await apply(yaml, { env })).toMatchObject({ created: 6, updated: 0, skipped: [] });
+  expect(await apply(yaml, { env })).toMatchObject({
+    created: 6,
+    updated: 0,
+    skipped: [],
+    ignored: [{ index: 2, model: "authentik_core.user", attrs: ["password"] }],
+  });
   expect(await apply(yaml, { env })).toMatchObject({ created: 0, updated: 0, unchanged: 6 });
   const [alice] = await store.db.select().from(s.users).where(eq(s.users.username, "bp-alice"));
   expect(alice).toMatchObject({ name: "Alice", password: null });

@@ -14,6 +14,7 @@ import {
   type ModelObject,
   type Pk,
 } from "../../blueprints/apply.js";
+import { defaultBlueprints } from "../../blueprints/defaults.js";
 import { classifyModel, type ModelKind } from "../../blueprints/models.js";
 import type { Blueprint } from "../../blueprints/types.js";
 import { ThresholdError } from "../../core/errors.js";
@@ -26,6 +27,22 @@ export type { ApplyOptions, ApplyResult } from "../../blueprints/apply.js";
 /** Applies `blueprint` in one transaction; throws `BlueprintEntryError` (nothing applied). */
 export async function applyBlueprint(db: Db, blueprint: Blueprint, opts: ApplyOptions = {}): Promise<ApplyResult> {
   return db.transaction((tx) => applyEntries(blueprint, postgresCatalog(tx), opts));
+}
+
+/**
+ * Applies the default blueprints (`src/blueprints/defaults.ts`) in order, all in ONE transaction:
+ * a first start either gets every default flow and the brand, or nothing.
+ */
+export async function applyDefaultBlueprints(
+  db: Db,
+  opts: ApplyOptions = {},
+): Promise<Array<{ file: string; result: ApplyResult }>> {
+  const blueprints = defaultBlueprints();
+  return db.transaction(async (tx) => {
+    const out: Array<{ file: string; result: ApplyResult }> = [];
+    for (const d of blueprints) out.push({ file: d.file, result: await applyEntries(d.blueprint, postgresCatalog(tx), opts) });
+    return out;
+  });
 }
 
 /** A many-to-many list stored in a link table (`groups` of a user, `parents` of a group). */
