@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /** Pure policy pieces inside workerd: CEL runs on Workers (no eval), the registry is complete. */
 import { describe, expect, it } from "vitest";
 import { compileExpression, isSafeRegex } from "../../src/policies/cel.js";
