@@ -259,4 +259,36 @@ describe("flow executor: headless login over the executor API", () => {
     const events = await deps.store.events.list({ limit: 50, action: "suspicious_request" });
     expect(events.filter((e) => e.context.identifier === "Victim" || e.context.identifier === "victim")).toHaveLength(1);
   });
+  it("checks the password inline when identification has password_stage", async () => {
+    // Reuse the password and user_login stages of a seeded flow in a second flow.
+    const { stages } = await seedAuthenticationFlow(deps, { slug: "inline" });
+    const inline = await seedFlow(deps, { slug: "inline-2", stages: [] });
+    const ident = await deps.store.flows.createStage({ name: "inline-ident", type: "identification", config: { password_stage: stages[1]!.pk } });
+    await deps.store.flows.createBinding({ targetPk: inline.flow.pk, stagePk: ident.pk, order: 10 });
+    await deps.store.flows.createBinding({ targetPk: inline.flow.pk, stagePk: stages[1]!.pk, order: 20 });
+    await deps.store.flows.createBinding({ targetPk: inline.flow.pk, stagePk: stages[2]!.pk, order: 30 });
+    const c = client();
+    const first = await c.get("inline-2");
+    expect(first.body).toMatchObject({ component: "ak-stage-identification", password_fields: true });
+    const bad = await c.post("inline-2", { component: "ak-stage-identification", uid_field: "alice", password: "wrong" });
+    expect(bad.body.response_errors).toEqual({ non_field_errors: [{ string: "Failed to authenticate.", code: "invalid" }] });
+    const good = await c.post("inline-2", { component: "ak-stage-identification", uid_field: "alice", password: "correct horse" });
+    expect(good.body).toEqual({ component: "xak-flow-redirect", to: "/if/user/" });
+  });
+
+  it("evaluates flow and stage binding policies through the PolicyEngine port", async () => {
+    const { flow, stages } = await seedFlow(deps, { slug: "policed", stages: [{ type: "dummy" }, { type: "deny" }] });
+    const bindings = await deps.store.flows.bindingsOf(flow.pk);
+    const denyBinding = bindings.find((b) => b.stagePk === stages[1]!.pk)!;
+    const engine = (failing: string[]) => ({
+      evaluate: async (target: string) => ({ passing: !failing.includes(target), messages: failing.includes(target) ? ["Not for you."] : [] }),
+    });
+    const blocked = new FlowClient(app, () => ({ ...deps, policyEngine: engine([flow.pk]) }));
+    expect((await blocked.get("policed")).body).toMatchObject({ component: "ak-stage-access-denied", error_message: "Not for you." });
+    // The deny stage's binding fails its (re-evaluated) policies: the stage is skipped.
+    const skipping = new FlowClient(app, () => ({ ...deps, policyEngine: engine([denyBinding.pk]) }));
+    await skipping.get("policed");
+    const done = await skipping.post("policed", { component: "ak-stage-dummy" });
+    expect(done.body).toEqual({ component: "xak-flow-redirect", to: "/if/user/" });
+  });
 });
