@@ -11,6 +11,7 @@ import { loadConfig, type Config } from "../src/core/config.js";
 import { ConfigError } from "../src/core/errors.js";
 import { createJsonLogger } from "../src/core/log.js";
 import { createPasswordHasher } from "../src/core/passwords/index.js";
+import { createPolicyEngine } from "../src/policies/engine.js";
 import type { Deps } from "../src/deps.js";
 import { consumeMessage } from "../src/jobs/consume.js";
 import { runCleanup } from "../src/jobs/cleanup.js";
@@ -49,11 +50,13 @@ function buildDeps(env: WorkerEnv, ctx: ExecutionContext): Deps {
       ? createUpstashCache({ url: cfg.UPSTASH_REDIS_REST_URL, token: cfg.UPSTASH_REDIS_REST_TOKEN })
       : (devCache ??= createMemoryCache());
   passwords ??= createPasswordHasher({ argon2Module });
+  const queue = createCloudflareQueue(env.EVENTS_QUEUE);
   return {
     config: cfg,
     store,
     cache,
-    queue: createCloudflareQueue(env.EVENTS_QUEUE),
+    queue,
+    policyEngine: createPolicyEngine({ config: cfg, store, cache, queue, clock: systemClock, logger }),
     clock: systemClock,
     random: cryptoRandom,
     keys: createKeyStore(cfg.THRESHOLD_SECRET_KEY ?? INSECURE_DEV_KEY, cryptoRandom),

@@ -14,6 +14,7 @@ import { cryptoRandom } from "../adapters/system/random.js";
 import type { Config } from "../core/config.js";
 import { createJsonLogger } from "../core/log.js";
 import { createPasswordHasher } from "../core/passwords/index.js";
+import { createPolicyEngine } from "../policies/engine.js";
 import type { Deps } from "../deps.js";
 import { consumeMessage } from "../jobs/consume.js";
 import type { Cache } from "../ports/cache.js";
@@ -90,6 +91,7 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
     mailer: createMemoryMailer(),
     logger,
     passwords: createPasswordHasher({ argon2Module: await argon2Module }),
+    policyEngine: createPolicyEngine({ config, store, cache, queue, clock: systemClock, logger }),
     waitUntil,
     describe: { database, cache: cacheName },
     async shutdown() {
