@@ -129,18 +129,26 @@ async function checkHibp(password: string, cfg: Config, deps: PolicyTypeDeps): P
 type Zxcvbn = { check(password: string, userInputs?: (string | number)[]): { score: number; feedback: { warning: string | null; suggestions: string[] } } };
 let zxcvbn: Promise<Zxcvbn> | undefined;
 
-/** Dictionaries are large: load them on first use only. */
+/**
+ * Dictionaries are large: load them on first use only, and only the ones that matter most, so
+ * the Worker bundle stays small: the common-password list (380 KB), keyboard adjacency graphs,
+ * English first names and word sequences. English common words, last names and Wikipedia terms
+ * (1.2 MB together) are left out; measured with `npm run bench:bundle`.
+ */
 function loadZxcvbn(): Promise<Zxcvbn> {
   zxcvbn ??= (async () => {
-    const [core, common, en] = await Promise.all([
+    const [core, passwords, graphs, firstnames, sequences, translations] = await Promise.all([
       import("@zxcvbn-ts/core"),
-      import("@zxcvbn-ts/language-common"),
-      import("@zxcvbn-ts/language-en"),
+      import("@zxcvbn-ts/language-common/dist/passwords.json.mjs"),
+      import("@zxcvbn-ts/language-common/dist/adjacencyGraphs.json.mjs"),
+      import("@zxcvbn-ts/language-en/dist/firstnames.json.mjs"),
+      import("@zxcvbn-ts/language-en/dist/wordSequences.json.mjs"),
+      import("@zxcvbn-ts/language-en/dist/translations.mjs"),
     ]);
     return new core.ZxcvbnFactory({
-      dictionary: { ...common.dictionary, ...en.dictionary },
-      graphs: common.adjacencyGraphs,
-      translations: en.translations,
+      dictionary: { passwords: passwords.default, "firstnames-en": firstnames.default, ...sequences.default },
+      graphs: graphs.default,
+      translations: translations.default,
     }) as Zxcvbn;
   })();
   zxcvbn.catch(() => (zxcvbn = undefined));
