@@ -12,7 +12,7 @@ import { createPasswordHasher } from "../../src/core/passwords/index.js";
 import type { Deps } from "../../src/deps.js";
 import { consumeMessage } from "../../src/jobs/consume.js";
 import { loadArgon2Module } from "../../src/node/argon2.js";
-import { passThroughPolicyEngine } from "./flows.js";
+import { createPolicyEngine } from "../../src/policies/engine.js";
 
 export type TestDeps = Deps & {
   clock: ReturnType<typeof fixedClock>;
@@ -40,9 +40,11 @@ export async function makeTestDeps(env: Record<string, string> = {}): Promise<Te
     mailer: createMemoryMailer(),
     logger,
     passwords: createPasswordHasher({ argon2Module: await loadArgon2Module() }),
-    policyEngine: passThroughPolicyEngine,
+    // Real engine: flows, stage bindings and applications are evaluated as in production.
+    policyEngine: undefined as never,
     waitUntil: () => {},
     logLines,
   };
+  deps.policyEngine = createPolicyEngine(deps);
   return deps;
 }

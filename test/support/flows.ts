@@ -7,12 +7,6 @@ import type { Hono } from "hono";
 import type { Deps } from "../../src/deps.js";
 import type { AppEnv } from "../../src/http/env.js";
 import type { Flow, FlowAuthentication, Stage } from "../../src/ports/flows.js";
-import type { PolicyEngine } from "../../src/ports/policy-engine.js";
-
-/** Passes every target: only for tests whose flows have no policy bindings. */
-export const passThroughPolicyEngine: PolicyEngine = {
-  evaluate: async () => ({ passing: true, messages: [] }),
-};
 
 let seq = 0;
 const unique = (name: string) => `${name}-${++seq}`;
