@@ -13,7 +13,7 @@ const HELP = `Usage: threshold <command> [options]
 
 Commands:
   migrate      Apply database migrations (DATABASE_URL, or the embedded database in THRESHOLD_DATA_DIR)
-  bootstrap    Create akadmin and the bootstrap API token from THRESHOLD_BOOTSTRAP_* (idempotent)
+  bootstrap    Apply the default blueprints, create akadmin and the bootstrap API token (idempotent)
   config       Print the configuration reference as a Markdown table
 
 Options:
@@ -58,6 +58,8 @@ async function run(argv: string[]): Promise<number> {
     case "bootstrap": {
       const config = loadConfig(env, "node");
       const deps = await buildNodeDeps(config);
+      const defaults = await deps.applyDefaults();
+      process.stdout.write(`✔ default blueprints applied (${defaults.created} created, ${defaults.updated} updated)\n`);
       const r = await bootstrap(deps, bootstrapInput(config));
       process.stdout.write(
         `${r.createdAdmin ? "✔ created akadmin" : "• akadmin already exists"}\n` +

@@ -4,7 +4,9 @@ import { createKeyStore } from "../adapters/crypto/keystore.js";
 import { createMemoryMailer } from "../adapters/mail/memory.js";
 import { createMemoryCache } from "../adapters/memory/cache.js";
 import { createMemoryQueue } from "../adapters/memory/queue.js";
+import { applyDefaultBlueprints } from "../adapters/postgres/blueprints.js";
 import { migratePg, migratePglite } from "../adapters/postgres/migrate.js";
+import type { DrizzleStore } from "../adapters/postgres/store.js";
 import { createPgStore } from "../adapters/postgres/pg.js";
 import { createPgliteStore } from "../adapters/postgres/pglite.js";
 import { createIoRedisCache } from "../adapters/redis/ioredis.js";
@@ -26,6 +28,11 @@ import { developmentSecretKey } from "./secret-key.js";
 export interface NodeDeps extends Deps {
   /** Waits for queued work and background promises, then closes connections. */
   shutdown(): Promise<void>;
+  /**
+   * Applies the default blueprints (flows, stages, brand) like authentik does at start-up;
+   * idempotent. Returns how many objects were created or updated.
+   */
+  applyDefaults(): Promise<{ created: number; updated: number }>;
   /** Which adapters were chosen (printed at start). */
   describe: { database: string; cache: string };
 }
@@ -94,6 +101,10 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
     policyEngine: createPolicyEngine({ config, store, cache, queue, clock: systemClock, logger }),
     waitUntil,
     describe: { database, cache: cacheName },
+    async applyDefaults() {
+      const results = await applyDefaultBlueprints((store as DrizzleStore).db, { env: (name) => process.env[name] });
+      return results.reduce((a, { result }) => ({ created: a.created + result.created, updated: a.updated + result.updated }), { created: 0, updated: 0 });
+    },
     async shutdown() {
       await queue.drain();
       await Promise.allSettled([...pending]);

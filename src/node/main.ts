@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   if (process.argv.includes("--dev") && !env.THRESHOLD_ENVIRONMENT) env.THRESHOLD_ENVIRONMENT = "development";
   const config = loadConfig(env, "node");
   const deps = await buildNodeDeps(config);
+  const defaults = await deps.applyDefaults();
+  deps.logger.info("default blueprints applied", defaults);
   const setup = await bootstrap(deps, bootstrapInput(config));
 
   const app = createApp();
