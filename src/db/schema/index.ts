@@ -12,4 +12,5 @@ export * from "./devices.js";
 export * from "./crypto.js";
 export * from "./events.js";
 export * from "./outposts.js";
+export * from "./enrollment.js";
 export * from "./relations.js";
