@@ -8,6 +8,7 @@ import { requestId } from "./http/middleware/request-id.js";
 import { renderApiError, renderPageError } from "./http/render/errors.js";
 import { eventRoutes } from "./http/routes/api/events.js";
 import { flowCancelRoutes, flowExecutorRoutes } from "./http/routes/flows/executor.js";
+import { flowPageRoutes } from "./http/routes/flows/pages.js";
 import { healthRoutes } from "./http/routes/health.js";
 
 /**
@@ -29,6 +30,7 @@ export function createApp(): Hono<AppEnv> {
   // Flows authenticate by session cookie (+ CSRF), not API token: mounted ahead of the API.
   app.route("/api/v3/flows/executor", flowExecutorRoutes());
   app.route("/flows/-/cancel", flowCancelRoutes());
+  app.route("/if/flow", flowPageRoutes());
 
   const api = new Hono<AppEnv>({ strict: false });
   api.onError(renderApiError);

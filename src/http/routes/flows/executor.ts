@@ -23,7 +23,7 @@ import { renderApiError } from "../../render/errors.js";
 
 type Ctx = Context<SessionEnv>;
 
-function executorIO(c: Ctx): ExecutorIO {
+export function executorIO(c: Ctx): ExecutorIO {
   const url = new URL(c.req.url);
   const control: SessionControl = {
     login: (user, opts) => loginSession(c, user, opts),
