@@ -171,6 +171,7 @@ async function settle(exec: Execution): Promise<Settled> {
     if (!binding) return { kind: "reply", reply: await finish(exec) };
     const def = stageType(binding.stageType);
     if (!def) return { kind: "reply", reply: await flowError(exec, `unknown stage type '${binding.stageType}'`) };
+    let arriving = false;
     if (plan.checkedIndex < plan.index) {
       if (binding.reEvaluatePolicies) {
         const request = policyRequest(io.request, await pendingUserOf(exec), plan.context);
@@ -180,10 +181,18 @@ async function settle(exec: Execution): Promise<Settled> {
         }
       }
       plan.checkedIndex = plan.index;
+      arriving = true;
     }
     const ctx = await makeContext(exec, def);
     if (typeof ctx === "string") return { kind: "reply", reply: await flowError(exec, ctx) };
-    if (isInteractive(def)) return { kind: "stage", stage: def, ctx };
+    if (isInteractive(def)) {
+      // `enter` runs once per arrival (not on reloads or responses); null shows the challenge.
+      const entered = arriving && def.enter ? await def.enter(ctx) : null;
+      if (!entered) return { kind: "stage", stage: def, ctx };
+      if (entered.kind !== "next") return { kind: "reply", reply: await apply(exec, def, ctx, entered) };
+      plan.index += 1;
+      continue;
+    }
     const result = await (def as ActionStage<unknown>).run(ctx);
     if (result.kind !== "next") return { kind: "reply", reply: await apply(exec, def, ctx, result) };
     plan.index += 1;

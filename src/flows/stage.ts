@@ -88,6 +88,12 @@ export interface InteractiveStage<C, R> extends StageBase<C> {
   component: string;
   /** Schema of the response fields (without `component`). */
   response: z.ZodType<R>;
+  /**
+   * Optional: runs once when the stage is reached, before its first challenge (authentik's
+   * `get()` deciding to skip or deny, e.g. authenticator_validate without devices). Context
+   * written here is saved. `null` shows the challenge; a result is applied instead.
+   */
+  enter?(ctx: StageContext<C>): Promise<StageResult | null> | StageResult | null;
   challenge(ctx: StageContext<C>): Promise<Omit<ChallengeFields, "component">> | Omit<ChallengeFields, "component">;
   submit(ctx: StageContext<C>, response: R): Promise<StageResult> | StageResult;
 }
