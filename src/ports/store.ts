@@ -5,6 +5,7 @@
  *
  * Domain types here are plain objects (no drizzle types), named like authentik's models.
  */
+import type { BrandRepository } from "./brands.js";
 import type { FlowRepository } from "./flows.js";
 import type { PolicyRepository } from "./policies.js";
 
@@ -209,6 +210,7 @@ export interface EventRepository {
 /** Repositories bound to one connection or one transaction. */
 export interface Repositories {
   users: UserRepository;
+  brands: BrandRepository;
   groups: GroupRepository;
   tokens: TokenRepository;
   sessions: SessionRepository;

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Repositories, Store } from "../../ports/store.js";
 import type { Db, Driver } from "./db.js";
+import { brandRepository } from "./brands.js";
 import { eventRepository } from "./events.js";
 import { flowRepository } from "./flows.js";
 import { groupRepository } from "./groups.js";
@@ -19,6 +20,7 @@ export interface DrizzleStore extends Store {
 export function createRepositories(db: Db): Repositories {
   return {
     users: userRepository(db),
+    brands: brandRepository(db),
     groups: groupRepository(db),
     tokens: tokenRepository(db),
     sessions: sessionRepository(db),
