@@ -81,3 +81,17 @@ describe("flow pages (server-rendered, no JavaScript)", () => {
     expect(formToResponse({ component: "ak-stage-user-login", remember_me: "true" })).toEqual({ component: "ak-stage-user-login", remember_me: true });
   });
 });
+
+describe("TOTP setup page", () => {
+  it("shows the otpauth URI as an inline SVG QR code and the secret for manual entry", () => {
+    const html = renderFlowPage({
+      challenge: { component: "ak-stage-authenticator-totp", config_url: "otpauth://totp/Threshold:akadmin?secret=JBSWY3DPEHPK3PXP&issuer=Threshold&digits=6" },
+      brand: DEFAULT_BRAND,
+      action: "/if/flow/default-authenticator-totp-setup/",
+      csrfToken: "t",
+    });
+    expect(html).toMatch(/<div class="qr" role="img" aria-label="[^"]+"><svg[^>]*viewBox/);
+    expect(html).toContain('<code id="totp-secret">JBSWY3DPEHPK3PXP</code>');
+    expect(html).toContain('autocomplete="one-time-code"');
+  });
+});

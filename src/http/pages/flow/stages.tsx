@@ -1,4 +1,6 @@
 import type { Child } from "hono/jsx";
+import { raw } from "hono/html";
+import { renderSVG } from "uqr";
 
 /** A challenge as the executor returns it (authentik's JSON). */
 export type Challenge = { component: string; response_errors?: Record<string, { string: string; code: string }[]> } & Record<string, unknown>;
@@ -212,6 +214,36 @@ function CodeForm({ c, form, component, label }: { c: Challenge; form: FormProps
   );
 }
 
+/** The secret from an otpauth:// URI, for people who type it into their app by hand. */
+function totpSecret(configUrl: string): string {
+  try {
+    return new URL(configUrl).searchParams.get("secret") ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function TotpSetup({ c, form }: { c: Challenge; form: FormProps }) {
+  const url = str(c.config_url);
+  const errors = c.response_errors ?? {};
+  // The QR code is an inline SVG made on the server: no script, no image request.
+  const svg = url ? renderSVG(url, { border: 2 }) : "";
+  return (
+    <>
+      <p>Scan this code with your authenticator app, then enter the code it shows.</p>
+      <div class="qr" role="img" aria-label="QR code for your authenticator app">{raw(svg)}</div>
+      <p class="help">
+        Can't scan? Enter this key: <code id="totp-secret">{totpSecret(url)}</code>
+      </p>
+      <Errors errors={errors.non_field_errors} />
+      <StageForm {...form} component="ak-stage-authenticator-totp">
+        <input type="hidden" name="config_url" value={url} />
+        <Field name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" required autofocus errors={errors.code} />
+      </StageForm>
+    </>
+  );
+}
+
 function Message({ text, alert }: { text: string; alert?: boolean }) {
   return alert ? <div class="alert" role="alert">{text}</div> : <p>{text}</p>;
 }
@@ -229,6 +261,8 @@ export function StageView(props: { challenge: Challenge; form: FormProps; cancel
       return <Prompt c={c} form={form} />;
     case "ak-stage-authenticator-validate":
       return <CodeForm c={c} form={form} component="ak-stage-authenticator-validate" label="Authentication code" />;
+    case "ak-stage-authenticator-totp":
+      return <TotpSetup c={c} form={form} />;
     case "ak-stage-authenticator-email":
       return <CodeForm c={c} form={form} component="ak-stage-authenticator-email" label="Code from your email" />;
     case "ak-stage-access-denied":
@@ -272,7 +306,7 @@ export function StageView(props: { challenge: Challenge; form: FormProps; cancel
 export function formToResponse(form: Record<string, string | File | (string | File)[]>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(form)) {
-    if (k === "csrfmiddlewaretoken" || k === "_username") continue;
+    if (k === "csrfmiddlewaretoken" || k === "_username" || k === "config_url") continue;
     const value = Array.isArray(v) ? v[v.length - 1] : v;
     if (typeof value !== "string") continue;
     out[k] = value;
