@@ -6,6 +6,7 @@
  * Domain types here are plain objects (no drizzle types), named like authentik's models.
  */
 import type { BrandRepository } from "./brands.js";
+import type { DeviceRepository } from "./devices.js";
 import type { FlowRepository } from "./flows.js";
 import type { PolicyRepository } from "./policies.js";
 
@@ -217,6 +218,7 @@ export interface Repositories {
   events: EventRepository;
   flows: FlowRepository;
   policies: PolicyRepository;
+  devices: DeviceRepository;
 }
 
 export interface Store extends Repositories {

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Repositories, Store } from "../../ports/store.js";
 import type { Db, Driver } from "./db.js";
 import { brandRepository } from "./brands.js";
+import { deviceRepository } from "./devices.js";
 import { eventRepository } from "./events.js";
 import { flowRepository } from "./flows.js";
 import { groupRepository } from "./groups.js";
@@ -27,6 +28,7 @@ export function createRepositories(db: Db): Repositories {
     events: eventRepository(db),
     flows: flowRepository(db),
     policies: policyRepository(db),
+    devices: deviceRepository(db),
   };
 }
 
