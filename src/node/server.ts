@@ -1,0 +1,62 @@
+import { serve } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { createApp } from "../app.js";
+import type { Config } from "../core/config.js";
+import { runCleanup } from "../jobs/cleanup.js";
+import { bootstrap, type BootstrapResult } from "../services/bootstrap.js";
+import { bootstrapInput } from "./bootstrap-env.js";
+import { buildNodeDeps, type NodeDeps } from "./deps.js";
+
+const CLEANUP_INTERVAL_MS = 5 * 60_000;
+
+export interface NodeServer {
+  deps: NodeDeps;
+  /** `http://localhost:<port>` */
+  url: string;
+  port: number;
+  setup: BootstrapResult;
+  /** Stops accepting requests, drains the queue and background work, closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Node host: adapters from `config`, default blueprints, bootstrap, the HTTP server
+ * and the cleanup timer. `main.ts` runs it as a process; e2e suites run it in-process (port 0)
+ * so they can reach the same deps as the server.
+ */
+export async function startNodeServer(config: Config, opts: { hostname?: string } = {}): Promise<NodeServer> {
+  const deps = await buildNodeDeps(config);
+  const defaults = await deps.applyDefaults();
+  deps.logger.info("default blueprints applied", defaults);
+  const setup = await bootstrap(deps, bootstrapInput(config));
+
+  const app = createApp();
+  const server = serve({ fetch: (request) => app.fetch(request, deps), port: config.PORT, hostname: opts.hostname ?? "0.0.0.0" });
+  await new Promise<void>((resolve, reject) => {
+    if (server.listening) resolve();
+    server.once("listening", () => resolve());
+    server.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const timer = setInterval(() => deps.waitUntil(runCleanup(deps)), CLEANUP_INTERVAL_MS);
+  timer.unref();
+
+  const url = `http://localhost:${port}`;
+  deps.logger.info("threshold started", { url, database: deps.describe.database, cache: deps.describe.cache, environment: config.THRESHOLD_ENVIRONMENT });
+  let closing: Promise<void> | undefined;
+  return {
+    deps,
+    url,
+    port,
+    setup,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer);
+        await new Promise<void>((r) => server.close(() => r()));
+        await deps.shutdown();
+      })();
+      return closing;
+    },
+  };
+}
