@@ -1,6 +1,7 @@
 import { createKeyStore } from "../src/adapters/crypto/keystore.js";
 import { createCloudflareQueue } from "../src/adapters/cloudflare/queue.js";
 import { createMemoryMailer } from "../src/adapters/mail/memory.js";
+import { smtpOptionsFrom, type SmtpOptions } from "../src/adapters/mail/smtp-options.js";
 import { createMemoryCache } from "../src/adapters/memory/cache.js";
 import { createNeonStore } from "../src/adapters/postgres/neon.js";
 import { createUpstashCache } from "../src/adapters/redis/upstash.js";
@@ -17,6 +18,7 @@ import { consumeMessage } from "../src/jobs/consume.js";
 import { runCleanup } from "../src/jobs/cleanup.js";
 import type { Cache } from "../src/ports/cache.js";
 import type { QueueMessage } from "../src/ports/queue.js";
+import type { Mailer } from "../src/ports/mailer.js";
 import type { PasswordHasher } from "../src/ports/passwords.js";
 import argon2Module from "./argon2.js";
 import type { ExecutionContext, MessageBatch, ScheduledController, WorkerEnv } from "./types.js";
@@ -26,10 +28,25 @@ const app = createApp();
 let configCache: { env: WorkerEnv; config: Config } | undefined;
 let devCache: Cache | undefined;
 let passwords: PasswordHasher | undefined;
+let devMailer: Mailer | undefined;
 
 // Development only (wrangler dev without a secret): a fixed, public key. Production refuses to
 // start without THRESHOLD_SECRET_KEY (config validation).
 const INSECURE_DEV_KEY = "threshold-insecure-development-key-do-not-use-in-production";
+
+/**
+ * SMTP over `cloudflare:sockets`, imported on the first mail (queue consumer) so requests that
+ * send none do not pay for loading it.
+ */
+function lazySmtpMailer(opts: SmtpOptions): Mailer {
+  let loaded: Promise<Mailer> | undefined;
+  return {
+    async send(message) {
+      loaded ??= import("../src/adapters/mail/smtp-worker.js").then((m) => m.createWorkerSmtpMailer(opts));
+      return (await loaded).send(message);
+    },
+  };
+}
 
 function config(env: WorkerEnv): Config {
   if (configCache?.env !== env) configCache = { env, config: loadConfig(env, "worker") };
@@ -51,6 +68,7 @@ function buildDeps(env: WorkerEnv, ctx: ExecutionContext): Deps {
       : (devCache ??= createMemoryCache());
   passwords ??= createPasswordHasher({ argon2Module });
   const queue = createCloudflareQueue(env.EVENTS_QUEUE);
+  const smtp = smtpOptionsFrom(cfg);
   return {
     config: cfg,
     store,
@@ -60,7 +78,7 @@ function buildDeps(env: WorkerEnv, ctx: ExecutionContext): Deps {
     clock: systemClock,
     random: cryptoRandom,
     keys: createKeyStore(cfg.THRESHOLD_SECRET_KEY ?? INSECURE_DEV_KEY, cryptoRandom),
-    mailer: createMemoryMailer(),
+    mailer: smtp ? lazySmtpMailer(smtp) : (devMailer ??= createMemoryMailer()),
     logger,
     passwords,
     waitUntil: (p) => ctx.waitUntil(p),

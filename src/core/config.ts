@@ -46,6 +46,13 @@ const intFrom = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, any case), as authentik's boolean settings. */
+const bool = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], "must be true or false"))
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
 export const CONFIG_KEYS = {
   THRESHOLD_ENVIRONMENT: key({
     schema: z.enum(["production", "development", "test"]),
@@ -113,6 +120,44 @@ export const CONFIG_KEYS = {
     default: "365",
     doc: "How long events are kept before the cleanup cron deletes them (authentik: `days=365`).",
   }),
+  THRESHOLD_EMAIL__HOST: key({
+    schema: z.string().min(1),
+    doc: "SMTP server for outgoing mail (email stage, recovery links), as authentik's `AUTHENTIK_EMAIL__HOST`. Unset: mail is kept in memory and never delivered (development).",
+  }),
+  THRESHOLD_EMAIL__PORT: key({
+    schema: intFrom(1, 65535),
+    default: "25",
+    doc: "SMTP port (587 with `USE_TLS`, 465 with `USE_SSL`).",
+  }),
+  THRESHOLD_EMAIL__USERNAME: key({
+    schema: z.string().min(1),
+    doc: "SMTP user name; unset = no authentication.",
+  }),
+  THRESHOLD_EMAIL__PASSWORD: key({
+    schema: z.string().min(1),
+    doc: "SMTP password (with `THRESHOLD_EMAIL__USERNAME`).",
+    secret: true,
+  }),
+  THRESHOLD_EMAIL__USE_TLS: key({
+    schema: bool,
+    default: "false",
+    doc: "Require STARTTLS after connecting (authentik `use_tls`).",
+  }),
+  THRESHOLD_EMAIL__USE_SSL: key({
+    schema: bool,
+    default: "false",
+    doc: "Implicit TLS from the first byte, usually port 465 (authentik `use_ssl`). Not together with `USE_TLS`.",
+  }),
+  THRESHOLD_EMAIL__TIMEOUT: key({
+    schema: intFrom(1, 600),
+    default: "10",
+    doc: "SMTP connection and response timeout in seconds.",
+  }),
+  THRESHOLD_EMAIL__FROM: key({
+    schema: z.string().min(3).refine((v) => !/[\r\n]/.test(v), "must be one line"),
+    default: "threshold@localhost",
+    doc: "From address of outgoing mail, e.g. `Threshold <auth@example.com>`.",
+  }),
   THRESHOLD_NEON_WS_PROXY: key({
     schema: z.string().min(1),
     doc: "Development/CI only: `host:port` of a local WebSocket→TCP proxy (`test/support/neon-ws-proxy.ts`) so the Neon driver reaches a plain PostgreSQL.",
@@ -161,6 +206,12 @@ function checkCombinations(config: Config, host: "node" | "worker"): void {
   }
   if (config.UPSTASH_REDIS_REST_URL && !config.UPSTASH_REDIS_REST_TOKEN) {
     throw new ConfigError("UPSTASH_REDIS_REST_TOKEN", "required with UPSTASH_REDIS_REST_URL");
+  }
+  if (config.THRESHOLD_EMAIL__USE_TLS && config.THRESHOLD_EMAIL__USE_SSL) {
+    throw new ConfigError("THRESHOLD_EMAIL__USE_SSL", "cannot be used together with THRESHOLD_EMAIL__USE_TLS");
+  }
+  if (config.THRESHOLD_EMAIL__PASSWORD && !config.THRESHOLD_EMAIL__USERNAME) {
+    throw new ConfigError("THRESHOLD_EMAIL__USERNAME", "required with THRESHOLD_EMAIL__PASSWORD");
   }
   if (host === "worker") {
     if (!config.DATABASE_URL) throw new ConfigError("DATABASE_URL", "required on Workers");

@@ -1,4 +1,5 @@
 import type { Deps } from "../deps.js";
+import type { MailMessage } from "../ports/mailer.js";
 import type { QueueMessage, QueueOutcome } from "../ports/queue.js";
 
 /**
@@ -10,9 +11,11 @@ export async function consumeMessage(deps: Deps, message: QueueMessage): Promise
   switch (message.kind) {
     case "event.created":
       return processEvent(deps, message.eventId);
+    case "email.send":
+      return sendEmail(deps, message.message);
     default: {
-      const unknown: never = message.kind;
-      deps.logger.warn("queue message of unknown kind dropped", { kind: unknown });
+      const unknown: never = message;
+      deps.logger.warn("queue message of unknown kind dropped", { kind: (unknown as { kind: string }).kind });
       return "ack";
     }
   }
@@ -33,6 +36,25 @@ async function processEvent(deps: Deps, eventId: string): Promise<QueueOutcome> 
       user: event.user,
       client_ip: event.clientIp,
     });
+  }
+  return "ack";
+}
+
+/**
+ * Sends one email. SMTP failures are retried by the queue (with backoff, then dead-lettered);
+ * a message the mailer refuses outright (bad recipient) is dropped. Redelivery after a lost ack
+ * can send a duplicate: acceptable for mail, which SMTP itself delivers at least once.
+ */
+async function sendEmail(deps: Deps, message: MailMessage): Promise<QueueOutcome> {
+  try {
+    await deps.mailer.send(message);
+  } catch (error) {
+    if (error instanceof TypeError) {
+      deps.logger.warn("email dropped: rejected by the mailer", { error: error.message });
+      return "ack";
+    }
+    deps.logger.warn("email delivery failed, will retry", { error: error instanceof Error ? error.message : String(error) });
+    return "retry";
   }
   return "ack";
 }

@@ -2,6 +2,8 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createKeyStore } from "../adapters/crypto/keystore.js";
 import { createMemoryMailer } from "../adapters/mail/memory.js";
+import { createNodeSmtpMailer } from "../adapters/mail/smtp-node.js";
+import { smtpOptionsFrom } from "../adapters/mail/smtp-options.js";
 import { createMemoryCache } from "../adapters/memory/cache.js";
 import { createMemoryQueue } from "../adapters/memory/queue.js";
 import { applyDefaultBlueprints } from "../adapters/postgres/blueprints.js";
@@ -34,7 +36,7 @@ export interface NodeDeps extends Deps {
    */
   applyDefaults(): Promise<{ created: number; updated: number }>;
   /** Which adapters were chosen (printed at start). */
-  describe: { database: string; cache: string };
+  describe: { database: string; cache: string; mail: string };
 }
 
 /** The Node host's composition root: picks adapters from the configuration. */
@@ -72,6 +74,10 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
     cacheName = "in-memory";
   }
 
+  const smtp = smtpOptionsFrom(config);
+  const mailer = smtp ? createNodeSmtpMailer(smtp) : createMemoryMailer();
+  const mailName = smtp ? `SMTP ${smtp.host}:${smtp.port}` : "in-memory (not delivered)";
+
   const secret = config.THRESHOLD_SECRET_KEY ?? (await developmentSecretKey(dataDir));
   const pending = new Set<Promise<unknown>>();
   const waitUntil = (p: Promise<unknown>) => {
@@ -95,12 +101,12 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
     clock: systemClock,
     random: cryptoRandom,
     keys: createKeyStore(secret, cryptoRandom),
-    mailer: createMemoryMailer(),
+    mailer,
     logger,
     passwords: createPasswordHasher({ argon2Module: await argon2Module }),
     policyEngine: createPolicyEngine({ config, store, cache, queue, clock: systemClock, logger }),
     waitUntil,
-    describe: { database, cache: cacheName },
+    describe: { database, cache: cacheName, mail: mailName },
     async applyDefaults() {
       const results = await applyDefaultBlueprints((store as DrizzleStore).db, { env: (name) => process.env[name] });
       return results.reduce((a, { result }) => ({ created: a.created + result.created, updated: a.updated + result.updated }), { created: 0, updated: 0 });
@@ -110,6 +116,7 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
       await Promise.allSettled([...pending]);
       await store.close();
       await cache.close?.();
+      if ("close" in mailer) mailer.close();
     },
   };
   return deps;

@@ -1,10 +1,14 @@
+import type { MailMessage } from "./mailer.js";
+
 /**
  * Background work (DESIGN §1): Cloudflare Queues in production, an in-process queue on the Node
  * host. Delivery is at-least-once, so consumers must be idempotent.
  */
 export type QueueMessage =
   /** An event row was written; the consumer processes it (notifications, delivery record). */
-  | { kind: "event.created"; eventId: string };
+  | { kind: "event.created"; eventId: string }
+  /** Deliver one email through the configured {@link Mailer} (email stage; retried on SMTP errors). */
+  | { kind: "email.send"; message: MailMessage };
 
 export interface Queue {
   /** Enqueue one message. Resolves once the queue has accepted it. */

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { createMemoryQueue } from "../../src/adapters/memory/queue.js";
 import type { QueueMessage, QueueOutcome } from "../../src/ports/queue.js";
 
-const msg = (eventId: string): QueueMessage => ({ kind: "event.created", eventId });
+type EventMessage = Extract<QueueMessage, { kind: "event.created" }>;
+const msg = (eventId: string): EventMessage => ({ kind: "event.created", eventId });
+const eventIdOf = (m: QueueMessage): string => (m as EventMessage).eventId;
 
 /** A logger that keeps its lines, so tests can assert on failures without printing them. */
 function memoryLogger(): { lines: string[]; error(msg: string): void } {
@@ -17,7 +19,7 @@ describe("memory queue", () => {
     const queue = createMemoryQueue({
       consumer: async (m) => {
         await new Promise((r) => setTimeout(r, 5));
-        seen.push(m.eventId);
+        seen.push(eventIdOf(m));
         return "ack";
       },
     });
@@ -31,7 +33,7 @@ describe("memory queue", () => {
 
   it("delivers a copy, so the sender's later mutation does not leak in", async () => {
     const seen: string[] = [];
-    const queue = createMemoryQueue({ consumer: async (m) => (seen.push(m.eventId), "ack") });
+    const queue = createMemoryQueue({ consumer: async (m) => (seen.push(eventIdOf(m)), "ack") });
     const message = msg("original");
     await queue.send(message);
     message.eventId = "mutated";
@@ -103,8 +105,8 @@ describe("memory queue", () => {
     const acked: string[] = [];
     const queue = createMemoryQueue({
       consumer: async (m, attempt) => {
-        if (m.eventId === "slow" && attempt < 2) return "retry";
-        acked.push(m.eventId);
+        if (eventIdOf(m) === "slow" && attempt < 2) return "retry";
+        acked.push(eventIdOf(m));
         return "ack";
       },
       backoffMs: () => 30,

@@ -1,4 +1,5 @@
 import type { Mailer, MailMessage } from "../../ports/mailer.js";
+import { assertRecipient } from "./smtp-options.js";
 
 /** Records mail instead of sending it (embedded default until SMTP is configured, and tests). */
 export function createMemoryMailer(): Mailer & { sent: MailMessage[] } {
@@ -6,7 +7,7 @@ export function createMemoryMailer(): Mailer & { sent: MailMessage[] } {
   return {
     sent,
     async send(message) {
-      if (!message.to.includes("@")) throw new TypeError("recipient must be an email address");
+      assertRecipient(message.to);
       sent.push({ ...message });
     },
   };
