@@ -3,6 +3,7 @@
  * fails when a file in `stages/` is missing here or a type id repeats.
  */
 import type { AnyStage } from "./stage.js";
+import { authenticatorWebauthnStage } from "./stages/authenticator-webauthn.js";
 import { denyStage } from "./stages/deny.js";
 import { dummyStage } from "./stages/dummy.js";
 import { identificationStage } from "./stages/identification.js";
@@ -19,6 +20,7 @@ export const STAGES: readonly AnyStage[] = [
   denyStage,
   dummyStage,
   redirectStage,
+  authenticatorWebauthnStage,
 ];
 
 const byType = new Map(STAGES.map((s) => [s.type, s]));

@@ -9,6 +9,7 @@ import type { BrandRepository } from "./brands.js";
 import type { DeviceRepository } from "./devices.js";
 import type { FlowRepository } from "./flows.js";
 import type { PolicyRepository } from "./policies.js";
+import type { WebAuthnRepository } from "./webauthn.js";
 
 export type UserType = "internal" | "external" | "service_account" | "internal_service_account";
 
@@ -219,6 +220,7 @@ export interface Repositories {
   flows: FlowRepository;
   policies: PolicyRepository;
   devices: DeviceRepository;
+  webauthn: WebAuthnRepository;
 }
 
 export interface Store extends Repositories {

@@ -10,6 +10,7 @@ import { policyRepository } from "./policies.js";
 import { sessionRepository } from "./sessions.js";
 import { tokenRepository } from "./tokens.js";
 import { userRepository } from "./users.js";
+import { webauthnRepository } from "./webauthn.js";
 
 /** A `Store` backed by drizzle; `db` and `driver` are exposed for the migrator only. */
 export interface DrizzleStore extends Store {
@@ -28,6 +29,7 @@ export function createRepositories(db: Db): Repositories {
     events: eventRepository(db),
     flows: flowRepository(db),
     policies: policyRepository(db),
+    webauthn: webauthnRepository(db),
     devices: deviceRepository(db),
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Identification stage (authentik `authentik/stages/identification`): asks for a username or
  * email, matches a user, and stores them as `pending_user`. With `password_stage` set the
- * password is asked on the same form and checked right here.
+ * password is asked on the same form and checked right here. With `webauthn_stage` set the
+ * challenge carries a `passkey_challenge` and a `passkey` response logs the user in directly
+ * (passwordless, see the end of this file).
  */
 import * as z from "zod";
 import type { IdentificationField } from "../../ports/flows.js";
@@ -9,7 +11,8 @@ import type { User } from "../../ports/store.js";
 import { checkPassword, recordLoginFailed } from "../credentials.js";
 import { checkCredentialLimits, countFailure } from "../limits.js";
 import { CTX } from "../plan.js";
-import { defineStage, next, nonFieldError, retry, type StageContext } from "../stage.js";
+import { defineStage, next, nonFieldError, retry, type StageContext, type StageResult } from "../stage.js";
+import { deviceArgs, PASSKEY_AUTH_METHOD, passkeyChallenge, verifyPasskey } from "../webauthn-validate.js";
 
 const uuid = z.uuid();
 
@@ -28,13 +31,24 @@ export const identificationConfig = z.object({
   enrollment_flow: uuid.nullable().default(null),
   recovery_flow: uuid.nullable().default(null),
   passwordless_flow: uuid.nullable().default(null),
+  /** An authenticator_validate stage (UUID) enabling passkey autofill on this form; null = off. */
+  webauthn_stage: uuid.nullable().default(null),
 });
 type Config = z.infer<typeof identificationConfig>;
 
-const response = z.object({
-  uid_field: z.string().min(1).max(256),
-  password: z.string().max(4096).optional(),
-});
+const response = z
+  .object({
+    uid_field: z.string().min(1).max(256).optional(),
+    password: z.string().max(4096).optional(),
+    /** A passkey assertion (`AuthenticationResponseJSON`), verified by `verifyPasskey`. */
+    passkey: z.unknown().optional(),
+  })
+  .superRefine((r, issues) => {
+    // `uid_field` is required unless the client answers with a passkey.
+    if (r.uid_field === undefined && r.passkey === undefined) {
+      issues.addIssue({ code: "invalid_type", expected: "string", input: undefined, path: ["uid_field"], message: "Required" });
+    }
+  });
 
 async function flowUrl(ctx: StageContext<Config>, pk: string | null): Promise<string | undefined> {
   if (!pk) return undefined;
@@ -77,11 +91,13 @@ export const identificationStage = defineStage({
     if (enroll) fields.enroll_url = enroll;
     if (recovery) fields.recovery_url = recovery;
     if (passwordless) fields.passwordless_url = passwordless;
+    if (await passkeyEnabled(ctx)) fields.passkey_challenge = await passkeyChallenge(ctx);
     return fields;
   },
 
   async submit(ctx, res) {
-    const uid = res.uid_field.trim();
+    if (res.passkey !== undefined && res.passkey !== null) return passkeyLogin(ctx, res.passkey);
+    const uid = (res.uid_field ?? "").trim();
     const throttled = await checkCredentialLimits(ctx, uid);
     if (throttled) return throttled;
     const user = await findUser(ctx, uid);
@@ -117,3 +133,27 @@ export const identificationStage = defineStage({
     return next();
   },
 });
+
+// --- Passwordless login with a passkey (authentik's identification `webauthn_stage`) ---------
+
+async function passkeyEnabled(ctx: StageContext<Config>): Promise<boolean> {
+  const pk = ctx.config.webauthn_stage;
+  return pk !== null && (await ctx.deps.store.flows.stageByPk(pk)) !== null;
+}
+
+/** Stages a passkey login replaces, as in authentik: the password and the MFA check. */
+const SKIPPED_AFTER_PASSKEY = new Set(["password", "authenticator_validate"]);
+
+async function passkeyLogin(ctx: StageContext<Config>, passkey: unknown): Promise<StageResult> {
+  if (!(await passkeyEnabled(ctx))) return retry(nonFieldError(FAILED));
+  const throttled = await checkCredentialLimits(ctx, null);
+  if (throttled) return throttled;
+  const result = await verifyPasskey(ctx, passkey);
+  if (!result.ok) return retry(nonFieldError(result.message));
+  ctx.plan.context[CTX.pendingUser] = result.user.pk;
+  delete ctx.plan.context[CTX.pendingUserIdentifier];
+  ctx.plan.context[CTX.authMethod] = PASSKEY_AUTH_METHOD;
+  ctx.plan.context[CTX.authMethodArgs] = deviceArgs(result.device);
+  ctx.plan.bindings = ctx.plan.bindings.filter((b, i) => i <= ctx.plan.index || !SKIPPED_AFTER_PASSKEY.has(b.stageType));
+  return next();
+}
