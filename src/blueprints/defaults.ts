@@ -23,6 +23,7 @@ export const DEFAULT_BLUEPRINT_ORDER = [
   "flow-default-provider-invalidation.yaml",
   "flow-default-user-settings-flow.yaml",
   "flow-oobe.yaml",
+  "flow-default-invitation-enrollment.yaml",
   "default-brand.yaml",
 ] as const;
 

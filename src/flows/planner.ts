@@ -8,6 +8,7 @@ import type { Deps } from "../deps.js";
 import type { Flow } from "../ports/flows.js";
 import type { PolicyRequest } from "../ports/policy-engine.js";
 import type { User } from "../ports/store.js";
+import { ADMIN_USERNAME, bootstrap } from "../services/bootstrap.js";
 import { CTX, PLAN_VERSION, type FlowPlan } from "./plan.js";
 import type { RequestInfo } from "./stage.js";
 
@@ -59,6 +60,30 @@ export function policyRequest(
   };
 }
 
+// --- Initial setup (the contract in src/blueprints/default/flow-oobe.yaml) ---------------------
+/** Slug of the first-run flow (`/if/flow/initial-setup/`). */
+export const INITIAL_SETUP_SLUG = "initial-setup";
+
+/** A hash is usable unless missing or marked unusable (Django's `!` prefix). */
+export function hasUsablePassword(user: User): boolean {
+  return !!user.passwordHash && !user.passwordHash.startsWith("!");
+}
+
+/**
+ * CEL cannot look users up, so the planner tells the flow's policy whether akadmin already has a
+ * usable password, and makes akadmin (created first if missing) the pending user.
+ */
+async function initialSetupContext(deps: Deps): Promise<Record<string, unknown>> {
+  let admin = await deps.store.users.byUsername(ADMIN_USERNAME);
+  if (!admin) {
+    await bootstrap(deps, {});
+    admin = await deps.store.users.byUsername(ADMIN_USERNAME);
+  }
+  if (!admin) return {}; // without the flag the flow's policy fails closed
+  return { akadmin_has_usable_password: hasUsablePassword(admin), [CTX.pendingUser]: admin.pk };
+}
+// -----------------------------------------------------------------------------------------------
+
 /** Makes a plan for `flow`, or says why the user may not run it. */
 export async function planFlow(input: PlanInput): Promise<PlanOutcome> {
   const { deps, flow, user, request } = input;
@@ -68,6 +93,7 @@ export async function planFlow(input: PlanInput): Promise<PlanOutcome> {
   const context: Record<string, unknown> = { ...input.context };
   // As in authentik, an authenticated user is the default pending user.
   if (user && context[CTX.pendingUser] === undefined) context[CTX.pendingUser] = user.pk;
+  if (flow.slug === INITIAL_SETUP_SLUG) Object.assign(context, await initialSetupContext(deps));
 
   const preq = policyRequest(request, user, context);
   const flowResult = await deps.policyEngine.evaluate(flow.pk, preq);

@@ -3,6 +3,12 @@
  * fails when a file in `stages/` is missing here or a type id repeats.
  */
 import type { AnyStage } from "./stage.js";
+import { captchaStage } from "./stages/captcha.js";
+import { consentStage } from "./stages/consent.js";
+import { invitationStage } from "./stages/invitation.js";
+import { promptStage } from "./stages/prompt.js";
+import { userDeleteStage } from "./stages/user-delete.js";
+import { userWriteStage } from "./stages/user-write.js";
 import { authenticatorWebauthnStage } from "./stages/authenticator-webauthn.js";
 import { denyStage } from "./stages/deny.js";
 import { dummyStage } from "./stages/dummy.js";
@@ -13,6 +19,12 @@ import { userLoginStage } from "./stages/user-login.js";
 import { userLogoutStage } from "./stages/user-logout.js";
 
 export const STAGES: readonly AnyStage[] = [
+  promptStage,
+  userWriteStage,
+  userDeleteStage,
+  invitationStage,
+  consentStage,
+  captchaStage,
   identificationStage,
   passwordStage,
   userLoginStage,

@@ -7,6 +7,7 @@
  */
 import type { BrandRepository } from "./brands.js";
 import type { DeviceRepository } from "./devices.js";
+import type { EnrollmentRepository } from "./enrollment.js";
 import type { FlowRepository } from "./flows.js";
 import type { PolicyRepository } from "./policies.js";
 import type { WebAuthnRepository } from "./webauthn.js";
@@ -219,6 +220,7 @@ export interface Repositories {
   events: EventRepository;
   flows: FlowRepository;
   policies: PolicyRepository;
+  enrollment: EnrollmentRepository;
   devices: DeviceRepository;
   webauthn: WebAuthnRepository;
 }

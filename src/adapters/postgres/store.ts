@@ -3,6 +3,7 @@ import type { Repositories, Store } from "../../ports/store.js";
 import type { Db, Driver } from "./db.js";
 import { brandRepository } from "./brands.js";
 import { deviceRepository } from "./devices.js";
+import { enrollmentRepository } from "./enrollment.js";
 import { eventRepository } from "./events.js";
 import { flowRepository } from "./flows.js";
 import { groupRepository } from "./groups.js";
@@ -29,6 +30,7 @@ export function createRepositories(db: Db): Repositories {
     events: eventRepository(db),
     flows: flowRepository(db),
     policies: policyRepository(db),
+    enrollment: enrollmentRepository(db),
     webauthn: webauthnRepository(db),
     devices: deviceRepository(db),
   };

@@ -1,18 +1,36 @@
 /**
  * Redirect stage (authentik `authentik/stages/redirect`): ends the flow by sending the user to a
- * static URL or to another flow.
+ * static URL ("static") or to another flow ("flow"). In flow mode the flow's original query
+ * (`?next=`, `?itoken=`, …) goes along, so the target flow sees what this one was started with.
+ *
+ * `keep_context` is accepted but the context is not carried yet: authentik stores the target's
+ * plan in the session, and the executor offers stages no way to hand an execution over.
  */
 import * as z from "zod";
-import { defineActionStage, deny, redirect } from "../stage.js";
+import { CTX } from "../plan.js";
+import { defineActionStage, deny, redirect, type StageContext } from "../stage.js";
 
 export const redirectConfig = z.object({
   /** "static": go to `target_static`; "flow": start `target_flow`. */
   mode: z.enum(["static", "flow"]).default("static"),
   target_static: z.string().default(""),
   target_flow: z.uuid().nullable().default(null),
-  /** Carry the plan context into the target flow (not implemented yet; accepted for compatibility). */
+  /** Carry the plan context into the target flow (accepted; not carried yet, see above). */
   keep_context: z.boolean().default(true),
 });
+type RedirectConfig = z.infer<typeof redirectConfig>;
+
+const NO_TARGET = "Redirect stage has no target.";
+
+/** The flow's original query string, as given when it started. */
+function originalQuery(ctx: StageContext<RedirectConfig>): string {
+  const get = ctx.plan.context[CTX.get];
+  if (get === null || typeof get !== "object") return "";
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(get)) if (typeof v === "string") params.set(k, v);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
 
 export const redirectStage = defineActionStage({
   type: "redirect",
@@ -20,9 +38,11 @@ export const redirectStage = defineActionStage({
 
   async run(ctx) {
     if (ctx.config.mode === "static") {
-      return ctx.config.target_static ? redirect(ctx.config.target_static) : deny("Redirect stage has no target.");
+      return ctx.config.target_static ? redirect(ctx.config.target_static) : deny(NO_TARGET);
     }
     const flow = ctx.config.target_flow ? await ctx.deps.store.flows.byPk(ctx.config.target_flow) : null;
-    return flow ? redirect(`/if/flow/${encodeURIComponent(flow.slug)}/`) : deny("Redirect stage has no target.");
+    if (!flow) return deny(NO_TARGET);
+    if (flow.pk === ctx.flow.pk) return deny("Redirect stage points at its own flow.");
+    return redirect(`/if/flow/${encodeURIComponent(flow.slug)}/${originalQuery(ctx)}`);
   },
 });
