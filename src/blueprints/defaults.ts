@@ -16,6 +16,7 @@ export const DEFAULT_BLUEPRINT_ORDER = [
   "flow-default-authenticator-static-setup.yaml",
   "flow-default-authenticator-totp-setup.yaml",
   "flow-default-authenticator-webauthn-setup.yaml",
+  "flow-default-recovery-flow.yaml",
   "flow-default-authentication-flow.yaml",
   "flow-default-invalidation-flow.yaml",
   "flow-default-provider-authorization-explicit-consent.yaml",

@@ -22,6 +22,7 @@ import {
 import { CTX, currentBinding, deletePlan, loadPlan, savePlan, type FlowPlan } from "./plan.js";
 import { planFlow, policyRequest } from "./planner.js";
 import { stageType } from "./registry.js";
+import { FLOW_TOKEN_PARAM, isRestoredFrom, restoreFromFlowToken } from "./stages/email.js";
 import {
   isInteractive,
   type ActionStage,
@@ -104,9 +105,26 @@ async function newExecution(io: ExecutorIO, flow: Flow, query: URLSearchParams):
 async function resume(io: ExecutorIO, flow: Flow, query: URLSearchParams): Promise<Execution | ExecutorReply> {
   const id = await io.executionFor(flow.slug);
   const plan = id ? await loadPlan(io.deps.cache, id) : null;
+  const flowToken = query.get(FLOW_TOKEN_PARAM);
+  if (flowToken && !(plan && (await isRestoredFrom(plan, flowToken)))) return restoreExecution(io, flow, query, flowToken);
   if (id && plan && plan.flowPk === flow.pk) return { io, flow, id, plan, query, restarted: false };
   return newExecution(io, flow, query);
 }
+
+// --- Email links (`?flow_token=`, src/flows/stages/email.ts) -------------------------------
+/**
+ * Opens an email link: redeems the token and continues the plan it was issued for, as a new
+ * execution of this session (the link may be opened in another browser). A bad link is a flow
+ * error with a clear message, never an exception.
+ */
+async function restoreExecution(io: ExecutorIO, flow: Flow, query: URLSearchParams, key: string): Promise<Execution | ExecutorReply> {
+  const restored = await restoreFromFlowToken(io.deps, flow, key);
+  if (!restored.ok) return ok({ ...flowErrorChallenge(flow, io.requestId), error: restored.message });
+  const id = io.deps.random.token(32);
+  await io.rememberExecution(flow.slug, id);
+  return { io, flow, id, plan: restored.plan, query, restarted: true };
+}
+// ---------------------------------------------------------------------------------------------
 
 async function end(exec: Execution): Promise<void> {
   await deletePlan(exec.io.deps.cache, exec.id);

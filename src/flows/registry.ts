@@ -12,6 +12,7 @@ import { userWriteStage } from "./stages/user-write.js";
 import { authenticatorWebauthnStage } from "./stages/authenticator-webauthn.js";
 import { denyStage } from "./stages/deny.js";
 import { dummyStage } from "./stages/dummy.js";
+import { emailStage } from "./stages/email.js";
 import { identificationStage } from "./stages/identification.js";
 import { passwordStage } from "./stages/password.js";
 import { redirectStage } from "./stages/redirect.js";
@@ -33,6 +34,7 @@ export const STAGES: readonly AnyStage[] = [
   dummyStage,
   redirectStage,
   authenticatorWebauthnStage,
+  emailStage,
 ];
 
 const byType = new Map(STAGES.map((s) => [s.type, s]));

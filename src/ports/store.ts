@@ -169,6 +169,8 @@ export interface UserRepository {
   /** Replaces the hash only if it still equals `expected` (re-hash on login without lost updates). */
   upgradePasswordHash(pk: number, expected: string, next: string): Promise<boolean>;
   count(): Promise<number>;
+  /** Marks the user's email verified (an email link was opened); `activate` also sets `is_active`. */
+  markEmailVerified(pk: number, opts?: { activate?: boolean }): Promise<void>;
 }
 
 export interface GroupRepository {
@@ -184,6 +186,12 @@ export interface TokenRepository {
   /** Finds a token by its secret key (hashed before lookup, compared in constant time). */
   byKey(key: string, intent?: TokenIntent): Promise<Token | null>;
   byIdentifier(identifier: string): Promise<Token | null>;
+  /**
+   * Redeems a single-use token (recovery and verification links): deletes it and returns it only
+   * when the key and intent match and it has not expired at `now`, in one conditional
+   * `DELETE … RETURNING`, so two concurrent redemptions cannot both win. Null otherwise.
+   */
+  consume(key: string, intent: TokenIntent, now: Date): Promise<Token | null>;
   /** Deletes expiring tokens whose `expires` is before `now`; returns how many. */
   deleteExpired(now: Date): Promise<number>;
 }

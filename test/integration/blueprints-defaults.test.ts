@@ -77,6 +77,7 @@ describe("default blueprints on an empty database [pglite]", () => {
         "default-provider-authorization-explicit-consent",
         "default-provider-authorization-implicit-consent",
         "default-provider-invalidation-flow",
+        "default-recovery-flow",
         "default-user-settings-flow",
         "initial-setup",
       ].sort(),

@@ -1,4 +1,4 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import { sha256Hex, timingSafeEqual } from "../../core/encoding.js";
 import type { Token, TokenRepository } from "../../ports/store.js";
 import { tokens } from "../../db/schema/index.js";
@@ -56,6 +56,22 @@ export function tokenRepository(db: Db): TokenRepository {
     async byIdentifier(identifier) {
       const [row] = await db.select().from(tokens).where(eq(tokens.identifier, identifier)).limit(1);
       return row ? toToken(row) : null;
+    },
+
+    async consume(key, intent, now) {
+      const keyHash = await sha256Hex(key);
+      const [row] = await db
+        .delete(tokens)
+        .where(
+          and(
+            eq(tokens.keyHash, keyHash),
+            eq(tokens.intent, intent),
+            or(eq(tokens.expiring, false), isNull(tokens.expires), gt(tokens.expires, now)),
+          ),
+        )
+        .returning();
+      if (!row || !timingSafeEqual(row.keyHash, keyHash)) return null;
+      return toToken(row);
     },
 
     async deleteExpired(now) {

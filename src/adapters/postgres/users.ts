@@ -89,5 +89,12 @@ export function userRepository(db: Db): UserRepository {
     count() {
       return db.$count(users);
     },
+
+    async markEmailVerified(pk, opts) {
+      await db
+        .update(users)
+        .set(opts?.activate ? { emailVerified: true, isActive: true } : { emailVerified: true })
+        .where(eq(users.id, pk));
+    },
   };
 }
