@@ -3,6 +3,10 @@
  * fails when a file in `stages/` is missing here or a type id repeats.
  */
 import type { AnyStage } from "./stage.js";
+import { authenticatorEmailStage } from "./stages/authenticator-email.js";
+import { authenticatorStaticStage } from "./stages/authenticator-static.js";
+import { authenticatorTotpStage } from "./stages/authenticator-totp.js";
+import { authenticatorValidateStage } from "./stages/authenticator-validate.js";
 import { captchaStage } from "./stages/captcha.js";
 import { consentStage } from "./stages/consent.js";
 import { invitationStage } from "./stages/invitation.js";
@@ -20,6 +24,10 @@ import { userLoginStage } from "./stages/user-login.js";
 import { userLogoutStage } from "./stages/user-logout.js";
 
 export const STAGES: readonly AnyStage[] = [
+  authenticatorValidateStage,
+  authenticatorTotpStage,
+  authenticatorStaticStage,
+  authenticatorEmailStage,
   promptStage,
   userWriteStage,
   userDeleteStage,
