@@ -73,6 +73,7 @@ describe("default blueprints on an empty database [pglite]", () => {
         "default-authenticator-totp-setup",
         "default-authenticator-webauthn-setup",
         "default-invalidation-flow",
+        "default-invitation-enrollment-flow",
         "default-password-change",
         "default-provider-authorization-explicit-consent",
         "default-provider-authorization-implicit-consent",
