@@ -10,6 +10,7 @@ import { eventRoutes } from "./http/routes/api/events.js";
 import { flowCancelRoutes, flowExecutorRoutes } from "./http/routes/flows/executor.js";
 import { flowPageRoutes } from "./http/routes/flows/pages.js";
 import { healthRoutes } from "./http/routes/health.js";
+import { staticRoutes } from "./http/routes/static.js";
 
 /**
  * The whole HTTP surface as one Hono app, identical on Workers and Node. Dependencies arrive
@@ -26,6 +27,7 @@ export function createApp(): Hono<AppEnv> {
   });
 
   app.route("/-/health", healthRoutes());
+  app.route("/static", staticRoutes());
 
   // Flows authenticate by session cookie (+ CSRF), not API token: mounted ahead of the API.
   app.route("/api/v3/flows/executor", flowExecutorRoutes());

@@ -41,7 +41,7 @@ function derSignature(raw: Uint8Array): Uint8Array {
   const int = (b: Uint8Array) => {
     let i = 0;
     while (i < b.length - 1 && b[i] === 0) i++;
-    let v = b.slice(i);
+    let v: Uint8Array = b.slice(i);
     if (v[0]! & 0x80) v = concat(new Uint8Array([0]), v);
     return concat(new Uint8Array([0x02, v.length]), v);
   };

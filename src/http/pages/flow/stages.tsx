@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
 import { renderSVG } from "uqr";
+import { WEBAUTHN_SCRIPT_URL } from "../../routes/static.js";
 
 /** A challenge as the executor returns it (authentik's JSON). */
 export type Challenge = { component: string; response_errors?: Record<string, { string: string; code: string }[]> } & Record<string, unknown>;
@@ -98,6 +99,7 @@ function Identification({ c, form }: { c: Challenge; form: FormProps }) {
         <Field name="uid_field" label={label} autocomplete="username webauthn" required autofocus errors={errors.uid_field} type={fields.length === 1 && fields[0] === "email" ? "email" : "text"} />
         {c.password_fields ? <Field name="password" label="Password" type="password" autocomplete="current-password" required errors={errors.password} /> : null}
       </StageForm>
+      {c.passkey_challenge ? <WebAuthnCeremony mode="autofill" field="passkey" form="stage-form" options={c.passkey_challenge} /> : null}
       <div class="links">
         {c.recovery_url ? <a href={str(c.recovery_url)}>Forgot username or password?</a> : null}
         {c.enroll_url ? <a href={str(c.enroll_url)}>Sign up</a> : null}
@@ -260,7 +262,9 @@ export function StageView(props: { challenge: Challenge; form: FormProps; cancel
     case "ak-stage-prompt":
       return <Prompt c={c} form={form} />;
     case "ak-stage-authenticator-validate":
-      return <CodeForm c={c} form={form} component="ak-stage-authenticator-validate" label="Authentication code" />;
+      return <AuthenticatorValidate c={c} form={form} />;
+    case "ak-stage-authenticator-webauthn":
+      return <AuthenticatorWebAuthn c={c} form={form} />;
     case "ak-stage-authenticator-totp":
       return <TotpSetup c={c} form={form} />;
     case "ak-stage-authenticator-email":
@@ -300,6 +304,97 @@ export function StageView(props: { challenge: Challenge; form: FormProps; cancel
     default:
       return <Message text="This step cannot be shown on this page. Please use a current browser with JavaScript enabled." alert />;
   }
+}
+
+// --- WebAuthn (the one place the flow pages use JavaScript: /static/dist/webauthn.js) -----------
+
+/** Form fields that carry WebAuthn results as JSON strings (see webauthn-client.ts). */
+const WEBAUTHN_FIELDS = ["response", "webauthn", "passkey"] as const;
+
+/** Turns the WebAuthn fields of a {@link formToResponse} result from JSON strings into objects. */
+export function parseWebAuthnFields(out: Record<string, unknown>): Record<string, unknown> {
+  for (const key of WEBAUTHN_FIELDS) {
+    const v = out[key];
+    if (typeof v !== "string") continue;
+    if (v === "") delete out[key];
+    else if (v.startsWith("{")) {
+      try {
+        out[key] = JSON.parse(v) as unknown;
+      } catch {
+        // left as a string: the stage's response schema rejects it
+      }
+    }
+  }
+  return out;
+}
+
+/** Options JSON for the page script, inert (`<` escaped so it cannot end the element). */
+function WebAuthnCeremony(props: { mode: "register" | "authenticate" | "autofill"; field: string; form: string; options: unknown }) {
+  const json = JSON.stringify(props.options).replace(/</g, "\\u003c");
+  return (
+    <>
+      <script type="application/json" data-webauthn="" data-mode={props.mode} data-field={props.field} data-form={props.form}>{raw(json)}</script>
+      <script src={WEBAUTHN_SCRIPT_URL} defer></script>
+    </>
+  );
+}
+
+function WebAuthnStatus(props: { label: string }) {
+  return (
+    <>
+      <p class="alert" id="webauthn-error" role="alert" hidden></p>
+      <noscript><p class="alert">Passkeys and security keys need JavaScript.</p></noscript>
+      <button type="button" class="secondary" data-webauthn-retry="" hidden>{props.label}</button>
+    </>
+  );
+}
+
+function AuthenticatorWebAuthn({ c, form }: { c: Challenge; form: FormProps }) {
+  const errors = c.response_errors ?? {};
+  return (
+    <>
+      <PendingUser c={c} />
+      <p>Follow your browser's prompt to create a passkey or register a security key.</p>
+      <Errors errors={[...(errors.non_field_errors ?? []), ...(errors.response ?? [])]} />
+      <form method="post" action={form.action} id="webauthn-form">
+        <input type="hidden" name="component" value="ak-stage-authenticator-webauthn" />
+        <input type="hidden" name="csrfmiddlewaretoken" value={form.csrfToken} />
+        <input type="hidden" name="response" value="" />
+      </form>
+      <WebAuthnStatus label="Register device" />
+      {c.registration ? <WebAuthnCeremony mode="register" field="response" form="webauthn-form" options={c.registration} /> : null}
+    </>
+  );
+}
+
+interface DeviceChallenge {
+  device_class: string;
+  challenge?: unknown;
+}
+
+/** authenticator_validate: a code form, plus a security key / passkey prompt when the user has one. */
+function AuthenticatorValidate({ c, form }: { c: Challenge; form: FormProps }) {
+  const challenges = (Array.isArray(c.device_challenges) ? c.device_challenges : []) as DeviceChallenge[];
+  const webauthn = challenges.find((d) => d.device_class === "webauthn" && d.challenge);
+  const codes = challenges.length === 0 || challenges.some((d) => d.device_class !== "webauthn");
+  const errors = c.response_errors ?? {};
+  return (
+    <>
+      {codes ? <CodeForm c={c} form={form} component="ak-stage-authenticator-validate" label="Authentication code" /> : <PendingUser c={c} />}
+      {webauthn ? (
+        <>
+          <Errors errors={errors.webauthn} />
+          <form method="post" action={form.action} id="webauthn-form">
+            <input type="hidden" name="component" value="ak-stage-authenticator-validate" />
+            <input type="hidden" name="csrfmiddlewaretoken" value={form.csrfToken} />
+            <input type="hidden" name="webauthn" value="" />
+          </form>
+          <WebAuthnStatus label="Use a security key or passkey" />
+          <WebAuthnCeremony mode="authenticate" field="webauthn" form="webauthn-form" options={webauthn.challenge} />
+        </>
+      ) : null}
+    </>
+  );
 }
 
 /** Form fields → the executor's JSON response for `component` (checkboxes become booleans). */
