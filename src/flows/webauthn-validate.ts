@@ -20,6 +20,7 @@ import { base64url, fromBase64url } from "../core/encoding.js";
 import type { User } from "../ports/store.js";
 import type { WebAuthnDevice } from "../ports/webauthn.js";
 import { recordLoginFailed } from "./credentials.js";
+import { registerMfaValidator } from "./mfa.js";
 import type { RequestInfo, StageContext } from "./stage.js";
 
 /** authentik's `UserVerification` choices (WebAuthn `UserVerificationRequirement`). */
@@ -197,6 +198,9 @@ export const webauthnValidator = {
   validate: (ctx: StageContext<unknown>, user: User, response: unknown, verification: UserVerification = "preferred") =>
     verifyAssertion(ctx, user, response, verification),
 };
+
+// Plugs the webauthn device class into authenticator_validate (the stage registry imports this module).
+registerMfaValidator(webauthnValidator);
 
 // ---------------------------------------------------------------------------------------------
 // Passwordless (identification with `webauthn_stage`)

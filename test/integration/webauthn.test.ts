@@ -194,6 +194,34 @@ describe("WebAuthn: registration, validation and passwordless login", () => {
     expect(await deps.store.webauthn.recordUse(device!.pk, device!.signCount + 4, at)).toBe(false);
   });
 
+  it("passes authenticator_validate with a security key through the executor", async () => {
+    await seedFlow(deps, {
+      slug: "mfa-login",
+      stages: [
+        { type: "identification" },
+        { type: "password" },
+        { type: "authenticator_validate", config: { device_classes: ["webauthn"], not_configured_action: "deny" } },
+        { type: "user_login", config: { session_duration: "seconds=0" } },
+      ],
+    });
+    const soft = new SoftAuthenticator(ORIGIN);
+    await register("alice", soft);
+    const c = client();
+    await c.get("mfa-login");
+    await c.post("mfa-login", { component: "ak-stage-identification", uid_field: "alice" });
+    const mfa = await c.post("mfa-login", { component: "ak-stage-password", password: "pw" });
+    expect(mfa.body.component).toBe("ak-stage-authenticator-validate");
+    const webauthn = (mfa.body.device_challenges as { device_class: string; challenge: PublicKeyCredentialRequestOptionsJSON }[]).find((d) => d.device_class === "webauthn")!;
+    const mine = (await deps.store.webauthn.listByUser(alice.pk)).map((d) => d.credentialId);
+    expect(webauthn.challenge.allowCredentials?.map((x) => x.id)).toEqual(mine);
+    const wrong = await c.post("mfa-login", { component: "ak-stage-authenticator-validate", webauthn: await soft.authenticate(webauthn.challenge, { origin: "https://evil.example" }) });
+    expect(wrong.body.component).toBe("ak-stage-authenticator-validate");
+    expect(wrong.body.response_errors).toBeDefined();
+    const again = (wrong.body.device_challenges as { device_class: string; challenge: PublicKeyCredentialRequestOptionsJSON }[]).find((d) => d.device_class === "webauthn")!;
+    const done = await c.post("mfa-login", { component: "ak-stage-authenticator-validate", webauthn: await soft.authenticate(again.challenge) });
+    expect(done.body).toEqual({ component: "xak-flow-redirect", to: "/if/user/" });
+  });
+
   describe("the webauthn device class for authenticator_validate", () => {
     async function stageContext(user: User): Promise<StageContext<unknown>> {
       const stage = pwl.stages[1]!; // any stage of the flow: challenges are bound to flow + stage + user
