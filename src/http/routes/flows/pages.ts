@@ -15,7 +15,7 @@ import { session, type SessionEnv } from "../../middleware/session.js";
 import type { AppEnv } from "../../env.js";
 import { DEFAULT_BRAND, type PageBrand } from "../../pages/flow/layout.js";
 import { renderFlowPage } from "../../pages/flow/page.js";
-import { formToResponse, type Challenge } from "../../pages/flow/stages.js";
+import { formToResponse, parseWebAuthnFields, type Challenge } from "../../pages/flow/stages.js";
 import { renderPageError } from "../../render/errors.js";
 import { executorIO } from "./executor.js";
 
@@ -68,7 +68,7 @@ export function flowPageRoutes(): Hono<SessionEnv> {
       throw new ForbiddenError("The form has expired or was sent from another site. Please go back and try again.");
     }
     const query = new URL(c.req.url).searchParams;
-    const reply = await submitChallenge(executorIO(c), c.req.param("slug"), query, formToResponse(form));
+    const reply = await submitChallenge(executorIO(c), c.req.param("slug"), query, parseWebAuthnFields(formToResponse(form)));
     if (reply.status === 404) throw new NotFoundError("This flow does not exist.");
     const body = reply.body as Challenge;
     const redirect = asRedirect(c, body, 303);
