@@ -73,7 +73,7 @@ describe("flow pages (server-rendered, no JavaScript)", () => {
   });
 
   it("falls back to a readable message for components that need JavaScript", () => {
-    expect(render({ component: "ak-stage-authenticator-webauthn" })).toContain("cannot be shown on this page");
+    expect(render({ component: "ak-stage-from-the-future" })).toContain("cannot be shown on this page");
   });
 
   it("turns a submitted form into the executor's JSON response", () => {
