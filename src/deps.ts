@@ -15,6 +15,14 @@ import type { Store } from "./ports/store.js";
  * tests) and passed explicitly (STYLE habit 6). On Workers it is built per request (the Neon
  * pool may not outlive a request); on Node once per process.
  */
+/** The client of one request (see `Deps.client`). */
+export interface ClientInfo {
+  ip: string | null;
+  /** ISO 3166-1 alpha-2, when known. */
+  country: string | null;
+  asn: number | null;
+}
+
 export interface Deps {
   config: Config;
   store: Store;
@@ -28,6 +36,12 @@ export interface Deps {
   passwords: PasswordHasher;
   /** Evaluates policy bindings of flows, stage bindings and applications (src/policies/). */
   policyEngine: PolicyEngine;
+  /**
+   * Who is calling, as the host determined it: Cloudflare's `CF-Connecting-IP` and `request.cf`
+   * on Workers; on Node the socket peer, or proxy headers only from trusted proxies
+   * (`THRESHOLD_LISTEN__TRUSTED_PROXY_CIDRS`). Absent only for in-process tests.
+   */
+  client?: ClientInfo;
   /** Keeps background work alive after the response (Workers' `ctx.waitUntil`; Node: fire and track). */
   waitUntil: (promise: Promise<unknown>) => void;
 }

@@ -13,7 +13,7 @@ import { ConfigError } from "../src/core/errors.js";
 import { createJsonLogger } from "../src/core/log.js";
 import { createPasswordHasher } from "../src/core/passwords/index.js";
 import { createPolicyEngine } from "../src/policies/engine.js";
-import type { Deps } from "../src/deps.js";
+import type { ClientInfo, Deps } from "../src/deps.js";
 import { consumeMessage } from "../src/jobs/consume.js";
 import { runCleanup } from "../src/jobs/cleanup.js";
 import type { Cache } from "../src/ports/cache.js";
@@ -85,6 +85,16 @@ function buildDeps(env: WorkerEnv, ctx: ExecutionContext): Deps {
   };
 }
 
+/** Cloudflare sets CF-Connecting-IP at its edge (clients cannot forge it) and `request.cf`. */
+function cloudflareClient(request: Request): ClientInfo {
+  const cf = (request as Request & { cf?: { country?: string; asn?: number } }).cf;
+  return {
+    ip: request.headers.get("cf-connecting-ip"),
+    country: typeof cf?.country === "string" && cf.country !== "XX" ? cf.country : null,
+    asn: typeof cf?.asn === "number" ? cf.asn : null,
+  };
+}
+
 function misconfigured(error: ConfigError): Response {
   console.log(JSON.stringify({ ts: new Date().toISOString(), level: "error", msg: "invalid configuration", key: error.key, reason: error.reason }));
   return new Response(`Threshold is misconfigured: ${error.message}\n`, { status: 500, headers: { "Content-Type": "text/plain" } });
@@ -100,7 +110,7 @@ export default {
       throw error;
     }
     try {
-      return await app.fetch(request, deps, ctx);
+      return await app.fetch(request, { ...deps, client: cloudflareClient(request) }, ctx);
     } finally {
       ctx.waitUntil(deps.store.close());
     }

@@ -96,6 +96,12 @@ export const CONFIG_KEYS = {
     doc: "Upstash Redis REST token (required with `UPSTASH_REDIS_REST_URL`).",
     secret: true,
   }),
+  THRESHOLD_LISTEN__TRUSTED_PROXY_CIDRS: key({
+    schema: z.string().refine((v) => v.split(",").every((p) => /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(p.trim())), "must be a comma-separated list of CIDRs"),
+    default: "127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fe80::/10,::1/128",
+    doc: "Node host: proxies whose `X-Forwarded-For`, `CF-Connecting-IP` and `CF-IPCountry` headers are believed (authentik's `AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS`). From anyone else the socket address is the client.",
+    hosts: "node",
+  }),
   THRESHOLD_LOG_LEVEL: key({
     schema: z.enum(["debug", "info", "warn", "error"]),
     default: "info",

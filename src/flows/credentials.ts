@@ -6,6 +6,7 @@
 import type { Deps } from "../deps.js";
 import type { PasswordHasher } from "../ports/passwords.js";
 import type { User } from "../ports/store.js";
+import { recordLoginFailure } from "../policies/reputation.js";
 import { recordEvent } from "../services/events.js";
 import type { StageContext } from "./stage.js";
 
@@ -47,6 +48,8 @@ export async function checkPassword(deps: Deps, user: User | null, password: str
 
 /** authentik's `login_failed` event (credentials are never stored, only the username). */
 export async function recordLoginFailed(ctx: StageContext<unknown>, username: string, user: User | null): Promise<void> {
+  // Reputation (−1 for the IP and the attempted username) feeds reputation policies (lockout).
+  await recordLoginFailure(ctx.deps.cache, { ip: ctx.request.ip, username: username || null });
   await recordEvent(ctx.deps, {
     action: "login_failed",
     user: user,

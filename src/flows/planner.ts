@@ -55,7 +55,14 @@ export function policyRequest(
 ): PolicyRequest {
   return {
     user,
-    http: { ip: request.ip, userAgent: request.userAgent, host: request.host, path: request.path },
+    http: {
+      ip: request.ip,
+      userAgent: request.userAgent,
+      host: request.host,
+      path: request.path,
+      country: request.country ?? null,
+      asn: request.asn ?? null,
+    },
     context,
   };
 }

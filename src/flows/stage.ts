@@ -45,6 +45,9 @@ export function nonFieldError(message: string, code = "invalid"): ResponseErrors
 /** The request as stages may see it. */
 export interface RequestInfo {
   ip: string | null;
+  /** Request country and ASN for GeoIP policies (from the host's client info). */
+  country?: string | null;
+  asn?: number | null;
   userAgent: string | null;
   host: string;
   path: string;

@@ -5,6 +5,7 @@ import type { Config } from "../core/config.js";
 import { runCleanup } from "../jobs/cleanup.js";
 import { bootstrap, type BootstrapResult } from "../services/bootstrap.js";
 import { bootstrapInput } from "./bootstrap-env.js";
+import { createClientResolver } from "./client-info.js";
 import { buildNodeDeps, type NodeDeps } from "./deps.js";
 
 const CLEANUP_INTERVAL_MS = 5 * 60_000;
@@ -31,7 +32,14 @@ export async function startNodeServer(config: Config, opts: { hostname?: string 
   const setup = await bootstrap(deps, bootstrapInput(config));
 
   const app = createApp();
-  const server = serve({ fetch: (request) => app.fetch(request, deps), port: config.PORT, hostname: opts.hostname ?? "0.0.0.0" });
+  const resolveClient = createClientResolver(config.THRESHOLD_LISTEN__TRUSTED_PROXY_CIDRS);
+  const server = serve({
+    // Per request: the same deps plus who is calling (the socket peer, or a trusted proxy's headers).
+    fetch: (request, env: { incoming?: { socket?: { remoteAddress?: string } } }) =>
+      app.fetch(request, { ...deps, client: resolveClient(request, env.incoming?.socket?.remoteAddress) }),
+    port: config.PORT,
+    hostname: opts.hostname ?? "0.0.0.0",
+  });
   await new Promise<void>((resolve, reject) => {
     if (server.listening) resolve();
     server.once("listening", () => resolve());

@@ -4,6 +4,7 @@
  * stored, `last_login` is set and a `login` event is written.
  */
 import * as z from "zod";
+import { recordLoginSuccess } from "../../policies/reputation.js";
 import { recordEvent } from "../../services/events.js";
 import { CTX } from "../plan.js";
 import { defineActionStage, deny, next } from "../stage.js";
@@ -39,6 +40,8 @@ export const userLoginStage = defineActionStage({
     const expires = new Date(now.getTime() + (persistent ? durationMs : BROWSER_SESSION_MAX_MS));
     await ctx.session.login(user, { expires, persistent });
     await ctx.deps.store.flows.recordLogin(user.pk, now);
+    // authentik raises the reputation of the IP and username on every successful login.
+    await recordLoginSuccess(ctx.deps.cache, { ip: ctx.request.ip, username: user.username });
     await recordEvent(ctx.deps, {
       action: "login",
       user,

@@ -136,10 +136,14 @@ function clientInfo(c: Ctx): { ip: string; userAgent: string } {
 }
 
 /**
- * The client IP: Cloudflare's `CF-Connecting-IP`, else the first `X-Forwarded-For` hop. On a
- * Node host the proxy in front must set these (and strip client-sent values).
+ * The client IP as the host determined it (`Deps.client`); see `src/node/client-info.ts` for
+ * which proxy headers the Node host trusts.
  */
 export function clientIp(c: Context): string | null {
+  // The host decides who the client is (it knows whether proxy headers can be trusted).
+  const fromHost = (c.env as { client?: { ip: string | null } } | undefined)?.client;
+  if (fromHost) return fromHost.ip;
+  // In-process tests only (no host): read the usual proxy headers.
   const cf = c.req.header("cf-connecting-ip");
   if (cf) return cf.trim();
   const xff = c.req.header("x-forwarded-for");

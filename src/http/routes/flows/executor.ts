@@ -35,6 +35,8 @@ export function executorIO(c: Ctx): ExecutorIO {
     requestId: c.var.requestId,
     request: {
       ip: clientIp(c),
+      country: c.env.client?.country ?? null,
+      asn: c.env.client?.asn ?? null,
       userAgent: c.req.header("user-agent") ?? null,
       host: url.host,
       path: url.pathname,
