@@ -88,4 +88,65 @@ describe("login journeys in headless Chromium", () => {
     await submit();
     expect(new URL(page.url()).pathname).toBe("/if/user/");
   });
+
+  it("enrols a passkey with a virtual authenticator and logs in passwordless via autofill", async () => {
+    const cdp = await chrome.context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+    // Still logged in from the TOTP test: the setup page starts the ceremony by itself.
+    await open("default-authenticator-webauthn-setup");
+    await page.waitForURL((u) => !u.pathname.startsWith("/if/flow/default-authenticator-webauthn-setup"), { timeout: 15_000 });
+    const admin = (await server.deps.store.users.byUsername("akadmin"))!;
+    expect(await server.deps.store.webauthn.listByUser(admin.pk)).toHaveLength(1);
+    await logout();
+
+    // The identification page offers the passkey through the browser's autofill (conditional UI).
+    // The virtual authenticator answers the conditional request as soon as the page asks.
+    await open("default-authentication-flow");
+    await page.waitForURL((u) => u.pathname === "/if/user/", { timeout: 15_000 });
+    const last = await server.deps.store.events.list({ limit: 1, action: "login" });
+    expect(last[0]?.context.auth_method).toBe("auth_webauthn_pwl");
+    await logout();
+    await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
+  });
+
+  it("logs in with a recovery code", async () => {
+    // The passkey's authenticator is gone (removed above); forget its device so MFA asks for a code.
+    const admin = (await server.deps.store.users.byUsername("akadmin"))!;
+    for (const d of await server.deps.store.webauthn.listByUser(admin.pk)) await server.deps.store.webauthn.delete(d.pk, admin.pk);
+    // …and the TOTP device too (as a user would in the portal), so only recovery codes remain.
+    for (const d of await server.deps.store.devices.totpOf(admin.pk)) await server.deps.store.devices.deleteDevice("totp", d.pk, admin.pk);
+    await identifyWithPassword();
+    await open("default-authenticator-static-setup");
+    const codes = (await page.locator(".codes li").allTextContents()).map((c) => c.trim());
+    expect(codes).toHaveLength(6);
+    await submit();
+    await logout();
+
+    await identifyWithPassword();
+    await page.fill('input[name="code"]', codes[0]!);
+    await submit();
+    expect(new URL(page.url()).pathname).toBe("/if/user/");
+    await logout();
+  });
+
+  it("enrols a new user through an invitation", async () => {
+    const flow = (await server.deps.store.flows.bySlug("default-invitation-enrollment-flow"))!;
+    const invitation = await server.deps.store.enrollment.createInvitation({ name: "welcome-bob", flowPk: flow.pk, singleUse: true });
+    await page.goto(`${server.url}/if/flow/default-invitation-enrollment-flow/?itoken=${invitation.pk}`);
+    await page.fill('input[name="username"]', "bob");
+    await page.fill('input[name="name"]', "Bob Example");
+    await page.fill('input[name="email"]', "bob@example.com");
+    await page.fill('input[name="password"]', "bobs-very-own-passphrase-7");
+    await page.fill('input[name="password_repeat"]', "bobs-very-own-passphrase-7");
+    await submit();
+    const bob = await server.deps.store.users.byUsername("bob");
+    expect(bob).toMatchObject({ name: "Bob Example", email: "bob@example.com", isActive: true });
+    expect(new URL(page.url()).pathname).toBe("/if/user/");
+    // single use: the same link no longer works
+    await page.goto(`${server.url}/if/flow/default-invitation-enrollment-flow/?itoken=${invitation.pk}`);
+    expect(await page.locator('input[name="username"]').count()).toBe(0);
+  });
 });

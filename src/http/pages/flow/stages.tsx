@@ -325,6 +325,8 @@ export function parseWebAuthnFields(out: Record<string, unknown>): Record<string
       }
     }
   }
+  // A passkey picked from autofill is posted with the (empty) username field: the passkey names the user.
+  if (out.passkey !== undefined && out.uid_field === "") delete out.uid_field;
   return out;
 }
 
