@@ -149,4 +149,43 @@ describe("login journeys in headless Chromium", () => {
     await page.goto(`${server.url}/if/flow/default-invitation-enrollment-flow/?itoken=${invitation.pk}`);
     expect(await page.locator('input[name="username"]').count()).toBe(0);
   });
+
+  it("a headless client does password + TOTP with fetch and the executor API alone", async () => {
+    await server.deps.store.users.create({ username: "carol", email: "carol@example.com", passwordHash: await server.deps.passwords.hash("carols-passphrase-123") });
+    const jar = new Map<string, string>();
+    const call = async (slug: string, body?: Record<string, unknown>) => {
+      const res = await fetch(`${server.url}/api/v3/flows/executor/${slug}/?query=`, {
+        method: body ? "POST" : "GET",
+        headers: {
+          "Content-Type": "application/json",
+          Cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; "),
+          "X-authentik-CSRF": jar.get("authentik_csrf") ?? "",
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(";");
+        const i = pair!.indexOf("=");
+        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+      }
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const login = async (code?: () => string) => {
+      expect((await call("default-authentication-flow")).component).toBe("ak-stage-identification");
+      expect((await call("default-authentication-flow", { component: "ak-stage-identification", uid_field: "carol" })).component).toBe("ak-stage-password");
+      let r = await call("default-authentication-flow", { component: "ak-stage-password", password: "carols-passphrase-123" });
+      if (code) {
+        expect(r.component).toBe("ak-stage-authenticator-validate");
+        r = await call("default-authentication-flow", { component: "ak-stage-authenticator-validate", code: code() });
+      }
+      expect(r).toEqual({ component: "xak-flow-redirect", to: "/if/user/" });
+    };
+    await login();
+    const setup = await call("default-authenticator-totp-setup");
+    const secret = new URL(String(setup.config_url)).searchParams.get("secret")!;
+    const done = await call("default-authenticator-totp-setup", { component: "ak-stage-authenticator-totp", code: generateSync({ secret }) });
+    expect(done.component).toBe("xak-flow-redirect");
+    await call("default-invalidation-flow");
+    await login(() => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }));
+  });
 });
