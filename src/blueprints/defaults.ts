@@ -15,6 +15,7 @@ export const DEFAULT_BLUEPRINT_ORDER = [
   "flow-password-change.yaml",
   "flow-default-authenticator-static-setup.yaml",
   "flow-default-authenticator-totp-setup.yaml",
+  "flow-default-authenticator-email-setup.yaml",
   "flow-default-authenticator-webauthn-setup.yaml",
   "flow-default-recovery-flow.yaml",
   "flow-default-authentication-flow.yaml",

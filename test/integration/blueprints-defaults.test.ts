@@ -69,6 +69,7 @@ describe("default blueprints on an empty database [pglite]", () => {
     expect(slugs).toEqual(
       [
         "default-authentication-flow",
+        "default-authenticator-email-setup",
         "default-authenticator-static-setup",
         "default-authenticator-totp-setup",
         "default-authenticator-webauthn-setup",

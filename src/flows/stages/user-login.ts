@@ -7,7 +7,7 @@ import * as z from "zod";
 import { recordLoginSuccess } from "../../policies/reputation.js";
 import { recordEvent } from "../../services/events.js";
 import { CTX } from "../plan.js";
-import { defineActionStage, deny, next } from "../stage.js";
+import { defineStage, deny, next, type StageContext, type StageResult } from "../stage.js";
 import { isTimedelta, parseTimedelta } from "../timedelta.js";
 
 const timedelta = z.string().refine(isTimedelta, { message: "expected a duration like 'hours=1;minutes=30'" });
@@ -18,7 +18,7 @@ export const BROWSER_SESSION_MAX_MS = 14 * 86_400_000;
 export const userLoginConfig = z.object({
   /** Session length; "seconds=0" (default) = until the browser closes. */
   session_duration: timedelta.default("seconds=0"),
-  /** Added to the session length when the user ticks "remember me" (not offered yet). */
+  /** Added to the session length when the user ticks "Stay signed in"; > 0 shows the question. */
   remember_me_offset: timedelta.default("seconds=0"),
   /** End the user's other sessions (not implemented yet; accepted for compatibility). */
   terminate_other_sessions: z.boolean().default(false),
@@ -26,32 +26,53 @@ export const userLoginConfig = z.object({
   geoip_binding: z.string().default("no_binding"),
 });
 
-export const userLoginStage = defineActionStage({
-  type: "user_login",
-  config: userLoginConfig,
+type UserLoginConfig = z.infer<typeof userLoginConfig>;
 
-  async run(ctx) {
-    const user = await ctx.pendingUser();
-    if (!user) return deny("No Pending user to login.");
-    if (!user.isActive) return deny("This account is inactive.");
-    const now = ctx.deps.clock.now();
-    const durationMs = parseTimedelta(ctx.config.session_duration);
-    const persistent = durationMs > 0;
-    const expires = new Date(now.getTime() + (persistent ? durationMs : BROWSER_SESSION_MAX_MS));
-    await ctx.session.login(user, { expires, persistent });
-    await ctx.deps.store.flows.recordLogin(user.pk, now);
-    // authentik raises the reputation of the IP and username on every successful login.
-    await recordLoginSuccess(ctx.deps.cache, { ip: ctx.request.ip, username: user.username });
-    await recordEvent(ctx.deps, {
-      action: "login",
-      user,
-      clientIp: ctx.request.ip,
-      context: {
-        auth_method: ctx.plan.context[CTX.authMethod] ?? null,
-        auth_method_args: ctx.plan.context[CTX.authMethodArgs] ?? {},
-        flow: { pk: ctx.flow.pk, slug: ctx.flow.slug },
-      },
-    });
-    return next();
+/** Logs the pending user in; `rememberMe` adds `remember_me_offset` to the session length. */
+async function login(ctx: StageContext<UserLoginConfig>, rememberMe: boolean): Promise<StageResult> {
+  const user = await ctx.pendingUser();
+  if (!user) return deny("No Pending user to login.");
+  if (!user.isActive) return deny("This account is inactive.");
+  const now = ctx.deps.clock.now();
+  const offsetMs = rememberMe ? parseTimedelta(ctx.config.remember_me_offset) : 0;
+  const durationMs = parseTimedelta(ctx.config.session_duration) + offsetMs;
+  const persistent = durationMs > 0;
+  const expires = new Date(now.getTime() + (persistent ? durationMs : BROWSER_SESSION_MAX_MS));
+  await ctx.session.login(user, { expires, persistent });
+  await ctx.deps.store.flows.recordLogin(user.pk, now);
+  // authentik raises the reputation of the IP and username on every successful login.
+  await recordLoginSuccess(ctx.deps.cache, { ip: ctx.request.ip, username: user.username });
+  await recordEvent(ctx.deps, {
+    action: "login",
+    user,
+    clientIp: ctx.request.ip,
+    context: {
+      auth_method: ctx.plan.context[CTX.authMethod] ?? null,
+      auth_method_args: ctx.plan.context[CTX.authMethodArgs] ?? {},
+      flow: { pk: ctx.flow.pk, slug: ctx.flow.slug },
+      remember_me: rememberMe,
+    },
+  });
+  return next();
+}
+
+/**
+ * Without `remember_me_offset` the stage logs in on arrival (no page). With it, authentik's
+ * `ak-stage-user-login` asks "Stay signed in?" and a yes extends the session by the offset.
+ */
+export const userLoginStage = defineStage({
+  type: "user_login",
+  component: "ak-stage-user-login",
+  config: userLoginConfig,
+  response: z.object({ remember_me: z.boolean().default(false) }),
+
+  async enter(ctx) {
+    return parseTimedelta(ctx.config.remember_me_offset) > 0 ? null : login(ctx, false);
+  },
+
+  challenge: () => ({}),
+
+  submit(ctx, response) {
+    return login(ctx, response.remember_me);
   },
 });
