@@ -57,7 +57,7 @@ export interface RequestInfo {
 /** Session operations the HTTP layer performs for stages (login issues a new session key). */
 export interface SessionControl {
   /** Authenticates `user`: a new session key (fixation), a session row, the cookie. */
-  login(user: User, opts: { expires: Date; persistent: boolean }): Promise<void>;
+  login(user: User, opts: { expires: Date; persistent: boolean; terminateOthers?: boolean }): Promise<void>;
   /** Ends the authenticated session (row deleted, new anonymous key). */
   logout(): Promise<void>;
   /** The user of the current authenticated session, if any. */

@@ -294,6 +294,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         ).rejects.toBeInstanceOf(NotFoundError);
       });
 
+      it("deleteOthers ends a user's other sessions only", async () => {
+        const [a, b] = [await newUser(), await newUser()];
+        const mk = async (userPk: number) =>
+          store.sessions.create({ sessionKeyHash: await sha256Hex(crypto.randomUUID()), userPk, lastIp: "", lastUserAgent: "", expires: FUTURE });
+        const keep = await mk(a.pk);
+        const other = await mk(a.pk);
+        const foreign = await mk(b.pk);
+        expect(await store.sessions.deleteOthers(a.pk, keep.uuid)).toBe(1);
+        expect(await store.sessions.byKeyHash(keep.sessionKeyHash)).not.toBeNull();
+        expect(await store.sessions.byKeyHash(other.sessionKeyHash)).toBeNull();
+        expect(await store.sessions.byKeyHash(foreign.sessionKeyHash)).not.toBeNull();
+      });
+
       it("deleteExpired removes sessions past their expiry only", async () => {
         const user = await newUser();
         const now = new Date("2002-06-01T00:00:00Z");

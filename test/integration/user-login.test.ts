@@ -45,3 +45,34 @@ describe("user_login: remember me", () => {
     expect(Math.round((session!.expires.getTime() - deps.clock.now().getTime()) / 3_600_000)).toBe(1);
   });
 });
+
+describe("user_login: terminate_other_sessions", () => {
+  let deps: TestDeps;
+  const app = createApp();
+  beforeAll(async () => {
+    deps = await makeTestDeps();
+    await seedAuthenticationFlow(deps, { slug: "only-here", userLogin: { terminate_other_sessions: true } });
+    await deps.store.users.create({ username: "tess", passwordHash: await deps.passwords.hash("tess password") });
+  });
+  afterAll(async () => {
+    await deps.queue.drain();
+    await deps.store.close();
+  });
+
+  async function logIn() {
+    const c = new FlowClient(app, () => deps);
+    await c.get("only-here");
+    await c.post("only-here", { component: "ak-stage-identification", uid_field: "tess" });
+    const done = await c.post("only-here", { component: "ak-stage-password", password: "tess password" });
+    expect(done.body).toEqual({ component: "xak-flow-redirect", to: "/if/user/" });
+    return sha256Hex(c.jar.get("authentik_session")!);
+  }
+
+  it("logs the user out everywhere else", async () => {
+    const first = await logIn();
+    expect(await deps.store.sessions.byKeyHash(first)).not.toBeNull();
+    const second = await logIn();
+    expect(await deps.store.sessions.byKeyHash(second)).not.toBeNull();
+    expect(await deps.store.sessions.byKeyHash(first)).toBeNull();
+  });
+});

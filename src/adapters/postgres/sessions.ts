@@ -1,4 +1,4 @@
-import { eq, lt } from "drizzle-orm";
+import { and, eq, lt, ne } from "drizzle-orm";
 import type { AuthenticatedSession, SessionRepository } from "../../ports/store.js";
 import { authenticatedSessions } from "../../db/schema/index.js";
 import { isUuid, type Db } from "./db.js";
@@ -56,6 +56,14 @@ export function sessionRepository(db: Db): SessionRepository {
     async delete(uuid) {
       if (!isUuid(uuid)) return;
       await db.delete(authenticatedSessions).where(eq(authenticatedSessions.uuid, uuid));
+    },
+
+    async deleteOthers(userPk, keepUuid) {
+      const rows = await db
+        .delete(authenticatedSessions)
+        .where(and(eq(authenticatedSessions.userId, userPk), ne(authenticatedSessions.uuid, keepUuid)))
+        .returning({ uuid: authenticatedSessions.uuid });
+      return rows.length;
     },
 
     async deleteExpired(now) {

@@ -20,10 +20,12 @@ export const userLoginConfig = z.object({
   session_duration: timedelta.default("seconds=0"),
   /** Added to the session length when the user ticks "Stay signed in"; > 0 shows the question. */
   remember_me_offset: timedelta.default("seconds=0"),
-  /** End the user's other sessions (not implemented yet; accepted for compatibility). */
+  /** End the user's other sessions at this login (they are logged out everywhere else). */
   terminate_other_sessions: z.boolean().default(false),
-  network_binding: z.string().default("no_binding"),
-  geoip_binding: z.string().default("no_binding"),
+  // Binding a session to the client's network or location (authentik 2024.x) is not built yet:
+  // refuse other values loudly rather than silently running without the protection asked for.
+  network_binding: z.enum(["no_binding"], { message: "network_binding other than no_binding is not supported yet" }).default("no_binding"),
+  geoip_binding: z.enum(["no_binding"], { message: "geoip_binding other than no_binding is not supported yet" }).default("no_binding"),
 });
 
 type UserLoginConfig = z.infer<typeof userLoginConfig>;
@@ -38,7 +40,7 @@ async function login(ctx: StageContext<UserLoginConfig>, rememberMe: boolean): P
   const durationMs = parseTimedelta(ctx.config.session_duration) + offsetMs;
   const persistent = durationMs > 0;
   const expires = new Date(now.getTime() + (persistent ? durationMs : BROWSER_SESSION_MAX_MS));
-  await ctx.session.login(user, { expires, persistent });
+  await ctx.session.login(user, { expires, persistent, terminateOthers: ctx.config.terminate_other_sessions });
   await ctx.deps.store.flows.recordLogin(user.pk, now);
   // authentik raises the reputation of the IP and username on every successful login.
   await recordLoginSuccess(ctx.deps.cache, { ip: ctx.request.ip, username: user.username });

@@ -151,7 +151,7 @@ export function clientIp(c: Context): string | null {
 }
 
 /** Logs `user` in: ends any previous authenticated session, issues a new key, stores its hash. */
-export async function loginSession(c: Ctx, user: User, opts: { expires: Date; persistent: boolean }): Promise<void> {
+export async function loginSession(c: Ctx, user: User, opts: { expires: Date; persistent: boolean; terminateOthers?: boolean }): Promise<void> {
   const previous = c.var.session.keyHash ? await c.env.store.sessions.byKeyHash(c.var.session.keyHash) : null;
   if (previous) await c.env.store.sessions.delete(previous.uuid);
   const maxAge = opts.persistent
@@ -168,6 +168,7 @@ export async function loginSession(c: Ctx, user: User, opts: { expires: Date; pe
   });
   c.var.session.authenticated = row;
   c.set("user", user);
+  if (opts.terminateOthers) await c.env.store.sessions.deleteOthers(user.pk, row.uuid);
 }
 
 /** Ends the authenticated session (row deleted) and continues on a new anonymous key. */
