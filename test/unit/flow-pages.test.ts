@@ -95,3 +95,17 @@ describe("TOTP setup page", () => {
     expect(html).toContain('autocomplete="one-time-code"');
   });
 });
+
+describe("captcha page", () => {
+  it("embeds the Turnstile widget and maps its response field to the stage's token", () => {
+    const html = renderFlowPage({
+      challenge: { component: "ak-stage-captcha", site_key: "0x4AAA", js_url: "https://challenges.cloudflare.com/turnstile/v0/api.js", interactive: true },
+      brand: DEFAULT_BRAND,
+      action: "/if/flow/x/",
+      csrfToken: "t",
+    });
+    expect(html).toContain('<div class="cf-turnstile" data-sitekey="0x4AAA" data-response-field-name="token">');
+    expect(html).toContain('<script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async="" defer="">');
+    expect(formToResponse({ component: "ak-stage-captcha", "cf-turnstile-response": "tok" })).toEqual({ component: "ak-stage-captcha", token: "tok" });
+  });
+});

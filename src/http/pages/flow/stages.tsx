@@ -216,6 +216,32 @@ function CodeForm({ c, form, component, label }: { c: Challenge; form: FormProps
   );
 }
 
+/** The widget class each captcha provider's script looks for (its response field name differs too). */
+function captchaWidget(jsUrl: string): string {
+  if (jsUrl.includes("challenges.cloudflare.com")) return "cf-turnstile";
+  if (jsUrl.includes("hcaptcha.com")) return "h-captcha";
+  return "g-recaptcha";
+}
+
+/** Captcha: the provider's widget (its own script; captchas cannot work without JavaScript). */
+function Captcha({ c, form }: { c: Challenge; form: FormProps }) {
+  const errors = c.response_errors ?? {};
+  const jsUrl = str(c.js_url);
+  return (
+    <>
+      <PendingUser c={c} />
+      <Errors errors={errors.token ?? errors.non_field_errors} />
+      <StageForm {...form} component="ak-stage-captcha">
+        <div class={captchaWidget(jsUrl)} data-sitekey={str(c.site_key)} data-response-field-name="token" />
+        <noscript>
+          <p class="alert">This step needs JavaScript to prove you are not a robot.</p>
+        </noscript>
+      </StageForm>
+      {jsUrl.startsWith("https://") ? <script src={jsUrl} async defer /> : null}
+    </>
+  );
+}
+
 /** The secret from an otpauth:// URI, for people who type it into their app by hand. */
 function totpSecret(configUrl: string): string {
   try {
@@ -265,6 +291,8 @@ export function StageView(props: { challenge: Challenge; form: FormProps; cancel
       return <AuthenticatorValidate c={c} form={form} />;
     case "ak-stage-authenticator-webauthn":
       return <AuthenticatorWebAuthn c={c} form={form} />;
+    case "ak-stage-captcha":
+      return <Captcha c={c} form={form} />;
     case "ak-stage-authenticator-totp":
       return <TotpSetup c={c} form={form} />;
     case "ak-stage-authenticator-email":
@@ -409,5 +437,12 @@ export function formToResponse(form: Record<string, string | File | (string | Fi
     out[k] = value;
   }
   if (out.remember_me !== undefined) out.remember_me = out.remember_me === "true";
+  // Captcha widgets post their own field names; the stage reads `token`.
+  for (const name of ["cf-turnstile-response", "g-recaptcha-response", "h-captcha-response"]) {
+    if (typeof out[name] === "string") {
+      out.token ??= out[name];
+      delete out[name];
+    }
+  }
   return out;
 }
