@@ -45,6 +45,8 @@ export interface ExecutorIO {
   /** The execution id this session has for `flowSlug`. */
   executionFor(flowSlug: string): Promise<string | undefined>;
   rememberExecution(flowSlug: string, executionId: string | null): Promise<void>;
+  /** A context another flow handed to this one (redirect stage `keep_context`), taken once. */
+  takeCarriedContext?(flowSlug: string): Promise<Record<string, unknown> | null>;
 }
 
 export interface ExecutorReply {
@@ -88,12 +90,13 @@ function deniedReply(flow: Flow, message: string, query: URLSearchParams): Execu
 
 async function newExecution(io: ExecutorIO, flow: Flow, query: URLSearchParams): Promise<Execution | ExecutorReply> {
   const user = await io.session.user();
+  const carried = (await io.takeCarriedContext?.(flow.slug)) ?? {};
   const outcome = await planFlow({
     deps: io.deps,
     flow,
     user,
     request: io.request,
-    context: { [CTX.get]: Object.fromEntries(query) },
+    context: { ...carried, [CTX.get]: Object.fromEntries(query) },
   });
   if (!outcome.ok) return deniedReply(flow, outcome.message, query);
   const id = io.deps.random.token(32);

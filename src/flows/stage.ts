@@ -60,6 +60,8 @@ export interface SessionControl {
   login(user: User, opts: { expires: Date; persistent: boolean; terminateOthers?: boolean }): Promise<void>;
   /** Ends the authenticated session (row deleted, new anonymous key). */
   logout(): Promise<void>;
+  /** Hands `context` to the next execution of `flowSlug` in this session (redirect `keep_context`). */
+  carryContext(flowSlug: string, context: Record<string, unknown>): Promise<void>;
   /** The user of the current authenticated session, if any. */
   user(): Promise<User | null>;
 }

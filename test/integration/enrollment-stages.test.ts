@@ -138,5 +138,30 @@ describe("consent, captcha and redirect stages (PGlite, executor API)", () => {
       await env.deps.store.flows.createBinding({ targetPk: loop.flow.pk, stagePk: self.stages[0]!.pk, order: 5 });
       expect((await env.client().get("redirect-loop")).body).toMatchObject({ component: "ak-stage-access-denied" });
     });
+
+    it("keep_context hands the plan context (the identified user) to the target flow", async () => {
+      await env.deps.store.users.create({ username: "kim", passwordHash: await env.deps.passwords.hash("kims password") });
+      const finish = await seedFlow(env.deps, { slug: "finish-login", stages: [{ type: "password" }, { type: "user_login" }] });
+      const start = (keep: boolean) =>
+        seedFlow(env.deps, {
+          slug: `identify-then-redirect-${keep}`,
+          stages: [{ type: "identification", config: { user_fields: ["username"] } }, { type: "redirect", config: { mode: "flow", target_flow: finish.flow.pk, keep_context: keep } }],
+        });
+      await start(true);
+      await start(false);
+
+      const c = env.client();
+      await c.get("identify-then-redirect-true");
+      const hop = await c.post("identify-then-redirect-true", { component: "ak-stage-identification", uid_field: "kim" });
+      expect(hop.body).toEqual({ component: "xak-flow-redirect", to: "/if/flow/finish-login/" });
+      expect((await c.get("finish-login")).body).toMatchObject({ component: "ak-stage-password", pending_user: "kim" });
+      expect((await c.post("finish-login", { component: "ak-stage-password", password: "kims password" })).body.component).toBe("xak-flow-redirect");
+
+      const d = env.client();
+      await d.get("identify-then-redirect-false");
+      await d.post("identify-then-redirect-false", { component: "ak-stage-identification", uid_field: "kim" });
+      const without = await d.get("finish-login");
+      expect(without.body).not.toMatchObject({ pending_user: "kim" });
+    });
   });
 });

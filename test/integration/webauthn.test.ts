@@ -233,7 +233,7 @@ describe("WebAuthn: registration, validation and passwordless login", () => {
         binding: { bindingPk: "b", stagePk: stage.pk, stageType: stage.type, order: 20, reEvaluatePolicies: false, invalidResponseAction: "retry" },
         plan: { v: 1, flowPk: pwl.flow.pk, flowSlug: pwl.flow.slug, bindings: [], index: 0, checkedIndex: 0, context: { pending_user: user.pk } },
         request: { ip: "192.0.2.1", userAgent: null, host: "localhost", path: "/", method: "POST" },
-        session: { login: async () => {}, logout: async () => {}, user: async () => null },
+        session: { login: async () => {}, logout: async () => {}, user: async () => null, carryContext: async () => {} },
         pendingUser: async () => user,
       };
     }

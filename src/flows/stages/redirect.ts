@@ -3,8 +3,9 @@
  * static URL ("static") or to another flow ("flow"). In flow mode the flow's original query
  * (`?next=`, `?itoken=`, …) goes along, so the target flow sees what this one was started with.
  *
- * `keep_context` is accepted but the context is not carried yet: authentik stores the target's
- * plan in the session, and the executor offers stages no way to hand an execution over.
+ * With `keep_context` (the default) the plan context (pending user, prompt data, …) is handed to
+ * the target flow's next execution in this session, as authentik does; the query goes along
+ * either way.
  */
 import * as z from "zod";
 import { CTX } from "../plan.js";
@@ -15,7 +16,7 @@ export const redirectConfig = z.object({
   mode: z.enum(["static", "flow"]).default("static"),
   target_static: z.string().default(""),
   target_flow: z.uuid().nullable().default(null),
-  /** Carry the plan context into the target flow (accepted; not carried yet, see above). */
+  /** Carry the plan context into the target flow. */
   keep_context: z.boolean().default(true),
 });
 type RedirectConfig = z.infer<typeof redirectConfig>;
@@ -43,6 +44,11 @@ export const redirectStage = defineActionStage({
     const flow = ctx.config.target_flow ? await ctx.deps.store.flows.byPk(ctx.config.target_flow) : null;
     if (!flow) return deny(NO_TARGET);
     if (flow.pk === ctx.flow.pk) return deny("Redirect stage points at its own flow.");
+    if (ctx.config.keep_context) {
+      // The query is the target's own; everything else the stages gathered goes across.
+      const { [CTX.get]: _query, ...context } = ctx.plan.context;
+      await ctx.session.carryContext(flow.slug, context);
+    }
     return redirect(`/if/flow/${encodeURIComponent(flow.slug)}/${originalQuery(ctx)}`);
   },
 });

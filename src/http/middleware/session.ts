@@ -105,6 +105,21 @@ export async function sessionFlows(c: Ctx): Promise<Record<string, string>> {
   return (await c.env.cache.get<Record<string, string>>(flowMapKey(hash))) ?? {};
 }
 
+/**
+ * A plan context handed from one flow to the next (redirect stage `keep_context`): kept for this
+ * session until the target flow is planned, then taken once.
+ */
+export async function carryFlowContext(c: Ctx, flowSlug: string, context: Record<string, unknown>): Promise<void> {
+  const hash = await ensureSession(c);
+  await c.env.cache.set(`flow:carry:${hash}:${flowSlug}`, context, FLOW_SESSION_TTL_SECONDS);
+}
+
+export async function takeCarriedFlowContext(c: Ctx, flowSlug: string): Promise<Record<string, unknown> | null> {
+  const hash = c.var.session.keyHash;
+  if (!hash) return null;
+  return c.env.cache.take<Record<string, unknown>>(`flow:carry:${hash}:${flowSlug}`);
+}
+
 /** Records (or with `null`, forgets) the execution of `flowSlug` for this session. */
 export async function setSessionFlow(c: Ctx, flowSlug: string, executionId: string | null): Promise<void> {
   const hash = await ensureSession(c);

@@ -16,6 +16,8 @@ import {
   session,
   sessionFlows,
   setSessionFlow,
+  carryFlowContext,
+  takeCarriedFlowContext,
   type SessionEnv,
 } from "../../middleware/session.js";
 import type { AppEnv } from "../../env.js";
@@ -29,6 +31,7 @@ export function executorIO(c: Ctx): ExecutorIO {
     login: (user, opts) => loginSession(c, user, opts),
     logout: () => logoutSession(c),
     user: () => currentUser(c),
+    carryContext: (slug, context) => carryFlowContext(c, slug, context),
   };
   return {
     deps: c.env,
@@ -45,6 +48,7 @@ export function executorIO(c: Ctx): ExecutorIO {
     session: control,
     executionFor: async (slug) => (await sessionFlows(c))[slug],
     rememberExecution: (slug, id) => setSessionFlow(c, slug, id),
+    takeCarriedContext: (slug) => takeCarriedFlowContext(c, slug),
   };
 }
 
