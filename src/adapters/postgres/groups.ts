@@ -8,7 +8,7 @@ import { guard } from "./errors.js";
 type GroupRow = typeof groups.$inferSelect;
 
 /** Loads the direct parents of `rows` in one query and maps them to domain groups. */
-async function withParents(db: Db, rows: GroupRow[]): Promise<Group[]> {
+export async function withParents(db: Db, rows: GroupRow[]): Promise<Group[]> {
   if (rows.length === 0) return [];
   const links = await db
     .select()

@@ -10,12 +10,12 @@ import type {
 import type { Group } from "../../ports/store.js";
 import {
   groupMemberships,
-  groupParents,
   groups,
   policies,
   policyBindingModels,
   policyBindings,
 } from "../../db/schema/index.js";
+import { withParents } from "./groups.js";
 import { isUuid, type Db } from "./db.js";
 import { guard } from "./errors.js";
 
@@ -66,14 +66,7 @@ export function policyRepository(db: Db): PolicyRepository {
   async function groupsWithParents(ids: string[]): Promise<Group[]> {
     if (ids.length === 0) return [];
     const rows = await db.select().from(groups).where(inArray(groups.groupUuid, ids)).orderBy(asc(groups.name));
-    const links = await db.select().from(groupParents).where(inArray(groupParents.childId, ids));
-    return rows.map((r) => ({
-      pk: r.groupUuid,
-      name: r.name,
-      isSuperuser: r.isSuperuser,
-      attributes: r.attributes,
-      parentPks: links.filter((l) => l.childId === r.groupUuid).map((l) => l.parentId),
-    }));
+    return withParents(db, rows);
   }
 
   return {
