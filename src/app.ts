@@ -47,7 +47,9 @@ export function createApp(): Hono<AppEnv> {
   });
   app.route("/api/v3", api);
 
-  app.get("/", (c) => c.redirect("/if/flow/initial-setup/", 302));
+  // authentik sends "/" to the user interface, which asks unauthenticated visitors to log in; the
+  // portal arrives with the admin UI issue, so "/" goes to the login flow for now.
+  app.get("/", (c) => c.redirect("/if/flow/default-authentication-flow/", 302));
   app.onError(renderPageError);
   app.notFound((c) => renderPageError(new HTTPException(404, { message: "This page does not exist." }), c));
   return app;
