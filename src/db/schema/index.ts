@@ -14,3 +14,4 @@ export * from "./events.js";
 export * from "./outposts.js";
 export * from "./enrollment.js";
 export * from "./relations.js";
+export * from "./notifications.js";
