@@ -1,4 +1,4 @@
-import { pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /** authentik_crypto.certificatekeypair. */
 export const certificateKeyPairs = pgTable("certificate_key_pairs", {
@@ -13,6 +13,9 @@ export const certificateKeyPairs = pgTable("certificate_key_pairs", {
   fingerprintSha256: text("fingerprint_sha256").notNull(),
   expires: timestamp("expires", { withTimezone: true }).notNull(),
   managed: text("managed").unique(),
+  /** Public JWK (JWKS publication) and its RFC 7638 thumbprint, used as `kid`. */
+  publicJwk: jsonb("public_jwk").$type<Record<string, unknown>>(),
+  kid: text("kid").unique(),
   created: timestamp("created", { withTimezone: true }).notNull().defaultNow(),
   lastUpdated: timestamp("last_updated", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -13,5 +13,6 @@ export * from "./crypto.js";
 export * from "./events.js";
 export * from "./outposts.js";
 export * from "./enrollment.js";
+export * from "./oauth2.js";
 export * from "./relations.js";
 export * from "./notifications.js";
