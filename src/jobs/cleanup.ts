@@ -4,6 +4,8 @@ export interface CleanupResult {
   sessions: number;
   tokens: number;
   events: number;
+  /** Notification deliveries and in-app notifications past event retention. */
+  notifications: number;
   /** Events re-enqueued because the consumer never processed them. */
   requeued: number;
 }
@@ -19,10 +21,12 @@ const REQUEUE_BATCH = 500;
  */
 export async function runCleanup(deps: Deps): Promise<CleanupResult> {
   const now = deps.clock.now();
-  const [sessions, tokens, events] = await Promise.all([
+  const retention = new Date(now.getTime() - deps.config.THRESHOLD_EVENTS_RETENTION_DAYS * 86_400_000);
+  const [sessions, tokens, events, notifications] = await Promise.all([
     deps.store.sessions.deleteExpired(now),
     deps.store.tokens.deleteExpired(now),
     deps.store.events.deleteExpired(now),
+    deps.store.notifications.deleteOlderThan(retention),
   ]);
   const stale = await deps.store.events.listUnprocessed(new Date(now.getTime() - REQUEUE_AFTER_MS), REQUEUE_BATCH);
   let requeued = 0;
@@ -35,7 +39,7 @@ export async function runCleanup(deps: Deps): Promise<CleanupResult> {
       break; // the queue is down: try again on the next run
     }
   }
-  const result = { sessions, tokens, events, requeued };
+  const result = { sessions, tokens, events, notifications, requeued };
   deps.logger.info("cleanup finished", { deleted: result });
   return result;
 }

@@ -1,6 +1,7 @@
 import type { Deps } from "../deps.js";
 import type { MailMessage } from "../ports/mailer.js";
 import type { QueueMessage, QueueOutcome } from "../ports/queue.js";
+import { deliverNotification, notifyEvent } from "../notifications/index.js";
 
 /**
  * Queue consumer, shared by the Worker's `queue()` handler and the Node host's in-process queue.
@@ -13,6 +14,8 @@ export async function consumeMessage(deps: Deps, message: QueueMessage): Promise
       return processEvent(deps, message.eventId);
     case "email.send":
       return sendEmail(deps, message.message);
+    case "notification.deliver":
+      return deliverNotification(deps, message.deliveryId);
     default: {
       const unknown: never = message;
       deps.logger.warn("queue message of unknown kind dropped", { kind: (unknown as { kind: string }).kind });
@@ -25,8 +28,13 @@ async function processEvent(deps: Deps, eventId: string): Promise<QueueOutcome> 
   const event = await deps.store.events.byPk(eventId);
   if (!event) return "ack"; // deleted by retention before we got to it
   if (event.processedAt) return "ack"; // duplicate delivery
-  // Notification rules and transports plug in here (operations issue); today processing means
-  // the event reaches the audit log stream and is marked delivered.
+  try {
+    // Deliveries are unique per (event, transport, user): a redelivered event fans out harmlessly.
+    await notifyEvent(deps, event);
+  } catch (error) {
+    deps.logger.warn("event notification fan-out failed, will retry", { event_id: event.pk, error: error instanceof Error ? error.message : String(error) });
+    return "retry";
+  }
   const first = await deps.store.events.markProcessed(event.pk, deps.clock.now());
   if (first) {
     deps.logger.info("event", {

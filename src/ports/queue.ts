@@ -8,7 +8,9 @@ export type QueueMessage =
   /** An event row was written; the consumer processes it (notifications, delivery record). */
   | { kind: "event.created"; eventId: string }
   /** Deliver one email through the configured {@link Mailer} (email stage; retried on SMTP errors). */
-  | { kind: "email.send"; message: MailMessage };
+  | { kind: "email.send"; message: MailMessage }
+  /** Deliver one notification (a `notification_deliveries` row) through its transport; idempotent. */
+  | { kind: "notification.deliver"; deliveryId: string };
 
 export interface Queue {
   /** Enqueue one message. Resolves once the queue has accepted it. */

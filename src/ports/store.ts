@@ -9,6 +9,7 @@ import type { BrandRepository } from "./brands.js";
 import type { DeviceRepository } from "./devices.js";
 import type { EnrollmentRepository } from "./enrollment.js";
 import type { FlowRepository } from "./flows.js";
+import type { NotificationRepository } from "./notifications.js";
 import type { PolicyRepository } from "./policies.js";
 import type { WebAuthnRepository } from "./webauthn.js";
 
@@ -233,6 +234,7 @@ export interface Repositories {
   enrollment: EnrollmentRepository;
   devices: DeviceRepository;
   webauthn: WebAuthnRepository;
+  notifications: NotificationRepository;
 }
 
 export interface Store extends Repositories {

@@ -7,6 +7,7 @@ import { enrollmentRepository } from "./enrollment.js";
 import { eventRepository } from "./events.js";
 import { flowRepository } from "./flows.js";
 import { groupRepository } from "./groups.js";
+import { notificationRepository } from "./notifications.js";
 import { policyRepository } from "./policies.js";
 import { sessionRepository } from "./sessions.js";
 import { tokenRepository } from "./tokens.js";
@@ -33,6 +34,7 @@ export function createRepositories(db: Db): Repositories {
     enrollment: enrollmentRepository(db),
     webauthn: webauthnRepository(db),
     devices: deviceRepository(db),
+    notifications: notificationRepository(db),
   };
 }
 
