@@ -1,81 +1,71 @@
-import { loadConfig } from "../core/config.js";
-import { bootstrap } from "../services/bootstrap.js";
-import { bootstrapInput } from "../node/bootstrap-env.js";
-import { buildNodeDeps } from "../node/deps.js";
-import { exitWithStartupError } from "../node/fatal.js";
-
 /**
  * `npx threshold <command>`: operations on the same data folder (PGlite) or DATABASE_URL the
- * Node host uses. More commands (blueprints, user import, recovery links, key rotation) arrive
- * with the operations issue.
+ * Node host uses. This file only dispatches; each command is one file under `commands/`.
  */
+import { exitWithStartupError } from "../node/fatal.js";
+import { parseArgs, UsageError } from "./args.js";
+import { EXIT, type Command, type Io } from "./command.js";
+import { bootstrap, config, migrate } from "./commands/basic.js";
+import { blueprintApply } from "./commands/blueprint-apply.js";
+import { blueprintExport } from "./commands/blueprint-export.js";
+import { usersImport } from "./commands/users-import.js";
+
+export const COMMANDS: readonly Command[] = [migrate, bootstrap, config, blueprintApply, blueprintExport, usersImport];
+
 const HELP = `Usage: threshold <command> [options]
 
 Commands:
-  migrate      Apply database migrations (DATABASE_URL, or the embedded database in THRESHOLD_DATA_DIR)
-  bootstrap    Apply the default blueprints, create akadmin and the bootstrap API token (idempotent)
-  config       Print the configuration reference as a Markdown table
+${COMMANDS.map((c) => `  ${c.name.padEnd(18)} ${c.summary}`).join("\n")}
 
 Options:
   --dev        Development mode (no THRESHOLD_SECRET_KEY needed)
   -h, --help   Show help for threshold or a command
 `;
 
-const COMMAND_HELP: Record<string, string> = {
-  migrate: "Usage: threshold migrate [--dev]\n\nApplies every pending migration in migrations/ to DATABASE_URL (or the embedded PGlite database\nin THRESHOLD_DATA_DIR). Safe to run repeatedly. Run it before `wrangler deploy` for Neon.\n",
-  bootstrap: "Usage: threshold bootstrap [--dev]\n\nCreates the akadmin user, the 'authentik Admins' group and, when THRESHOLD_BOOTSTRAP_TOKEN is set,\nthe bootstrap API token. Existing objects are left unchanged.\n",
-  config: "Usage: threshold config\n\nPrints every configuration key with its default and description (Markdown).\n",
-};
+const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(" ")).map((c) => c.name.split(" ")[0]!));
 
-async function run(argv: string[]): Promise<number> {
-  const args = argv.filter((a) => !a.startsWith("-"));
-  const flags = new Set(argv.filter((a) => a.startsWith("-")));
-  const command = args[0];
+/** Runs one command line; returns the exit code. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const wantsHelp = argv.includes("--help") || argv.includes("-h");
+  const name = GROUPS.has(words[0] ?? "") && words[1] ? `${words[0]} ${words[1]}` : words[0];
+  const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    process.stdout.write(HELP);
-    return flags.has("--help") || flags.has("-h") ? 0 : 64;
+    if (!name) {
+      io.stdout.write(HELP);
+      return wantsHelp ? EXIT.ok : EXIT.usage;
+    }
+    if (GROUPS.has(name) && wantsHelp) {
+      io.stdout.write(COMMANDS.filter((c) => c.name.startsWith(`${name} `)).map((c) => c.help).join("\n"));
+      return EXIT.ok;
+    }
+    io.stderr.write(`threshold: unknown command '${name}'\n\n${HELP}`);
+    return EXIT.usage;
   }
-  if (flags.has("--help") || flags.has("-h")) {
-    const help = COMMAND_HELP[command];
-    process.stdout.write(help ?? HELP);
-    return help ? 0 : 64;
+  if (wantsHelp) {
+    io.stdout.write(command.help);
+    return EXIT.ok;
   }
-  const env = { ...process.env };
-  if (flags.has("--dev") && !env.THRESHOLD_ENVIRONMENT) env.THRESHOLD_ENVIRONMENT = "development";
-
-  switch (command) {
-    case "config": {
-      const { configMarkdownTable } = await import("../core/config.js");
-      process.stdout.write(configMarkdownTable() + "\n");
-      return 0;
-    }
-    case "migrate": {
-      const deps = await buildNodeDeps(loadConfig(env, "node"));
-      process.stdout.write(`✔ migrations applied to ${deps.describe.database}\n`);
-      await deps.shutdown();
-      return 0;
-    }
-    case "bootstrap": {
-      const config = loadConfig(env, "node");
-      const deps = await buildNodeDeps(config);
-      const defaults = await deps.applyDefaults();
-      process.stdout.write(`✔ default blueprints applied (${defaults.created} created, ${defaults.updated} updated)\n`);
-      const r = await bootstrap(deps, bootstrapInput(config));
-      process.stdout.write(
-        `${r.createdAdmin ? "✔ created akadmin" : "• akadmin already exists"}\n` +
-          `${r.createdToken ? "✔ created the bootstrap API token" : "• no bootstrap token created"}\n` +
-          (r.needsSetup ? "• akadmin has no password yet: open /if/flow/initial-setup/\n" : ""),
-      );
-      await deps.shutdown();
-      return 0;
-    }
-    default:
-      process.stderr.write(`threshold: unknown command '${command}'\n\n${HELP}`);
-      return 64;
+  const rest = [...argv];
+  for (const w of command.name.split(" ")) rest.splice(rest.indexOf(w), 1);
+  try {
+    const args = parseArgs(rest, new Set(command.valued ?? []));
+    const allowed = new Set(["--dev", ...(command.flags ?? [])]);
+    const unknown = [...args.flags].find((f) => !allowed.has(f));
+    if (unknown) throw new UsageError(`unknown option '${unknown}'`);
+    const env = { ...io.env };
+    if (args.flags.has("--dev") && !env.THRESHOLD_ENVIRONMENT) env.THRESHOLD_ENVIRONMENT = "development";
+    return await command.run(args, { ...io, env });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`threshold ${command.name}: ${e.message}\n\n${command.help}`);
+    return EXIT.usage;
   }
 }
 
-run(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => exitWithStartupError(error, ""),
-);
+if (process.argv[1] && /threshold(\.mjs)?$|cli[/\\]main\.ts$/.test(process.argv[1])) {
+  run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+    (code) => process.exit(code),
+    (error: unknown) => exitWithStartupError(error, ""),
+  );
+}

@@ -46,7 +46,7 @@ export async function applyDefaultBlueprints(
 }
 
 /** A many-to-many list stored in a link table (`groups` of a user, `parents` of a group). */
-interface Link {
+export interface Link {
   table: PgTable;
   self: PgColumn;
   other: PgColumn;
@@ -56,7 +56,7 @@ interface Link {
 
 /** How one authentik model maps onto a table. Attribute names are authentik's; values are
  * drizzle property keys of `table`. */
-interface Spec {
+export interface Spec {
   table: PgTable;
   pk: string;
   columns: Record<string, string>;
@@ -76,7 +76,8 @@ const link = (table: PgTable, self: string, other: string): Link => {
   return { table, self: cols[self]!, other: cols[other]!, selfKey: self, otherKey: other };
 };
 
-function specFor(kind: ModelKind): Spec {
+/** How `kind` maps onto its table (also read by the exporter, `blueprint-export.ts`). */
+export function specFor(kind: ModelKind): Spec {
   switch (kind.kind) {
     case "flow":
       return {
