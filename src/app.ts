@@ -11,6 +11,7 @@ import { flowCancelRoutes, flowExecutorRoutes } from "./http/routes/flows/execut
 import { flowPageRoutes } from "./http/routes/flows/pages.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { staticRoutes } from "./http/routes/static.js";
+import { oauth2MetadataRoutes, oauth2Routes } from "./protocols/oauth2/routes.js";
 
 /**
  * The whole HTTP surface as one Hono app, identical on Workers and Node. Dependencies arrive
@@ -33,6 +34,9 @@ export function createApp(): Hono<AppEnv> {
   app.route("/api/v3/flows/executor", flowExecutorRoutes());
   app.route("/flows/-/cancel", flowCancelRoutes());
   app.route("/if/flow", flowPageRoutes());
+  // OAuth2/OIDC at authentik's paths (DESIGN §6).
+  app.route("/application/o", oauth2Routes());
+  app.route("/.well-known/oauth-authorization-server/application/o", oauth2MetadataRoutes());
 
   const api = new Hono<AppEnv>({ strict: false });
   api.onError(renderApiError);

@@ -95,6 +95,26 @@ export class KeyStoreError extends ThresholdError {
   override readonly expose = false;
 }
 
+/**
+ * An OAuth 2.0 / OIDC protocol error (RFC 6749 §5.2, RFC 6750 §3.1). `error` is the wire code;
+ * `description` is written for the client and never carries internal details. Renderers: token
+ * JSON (`src/protocols/oauth2/render.ts`), authorize redirect once the client and redirect URI
+ * are validated, an error page before that.
+ */
+export class OAuthError extends ThresholdError {
+  readonly code: string;
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly status: number = 400,
+    /** `WWW-Authenticate` challenge for 401 responses (RFC 6749 §5.2, RFC 6750 §3). */
+    readonly wwwAuthenticate?: string,
+  ) {
+    super(description);
+    this.code = error;
+  }
+}
+
 export function isThresholdError(e: unknown): e is ThresholdError {
   return e instanceof ThresholdError;
 }

@@ -19,6 +19,7 @@ import {
   zodResponseErrors,
   type ChallengeBody,
 } from "./challenge.js";
+import { fulfilmentFor, type Fulfilment } from "./fulfilment.js";
 import { CTX, currentBinding, deletePlan, loadPlan, savePlan, type FlowPlan } from "./plan.js";
 import { planFlow, policyRequest } from "./planner.js";
 import { stageType } from "./registry.js";
@@ -184,12 +185,24 @@ async function makeContext(exec: Execution, def: AnyStage): Promise<StageContext
   };
 }
 
+/** A protocol's fulfilment step (src/flows/fulfilment.ts) ends the execution with its result. */
+async function fulfilled(exec: Execution, fulfil: Fulfilment): Promise<ExecutorReply> {
+  const { deps, request, session } = exec.io;
+  const result = await fulfil({ deps, plan: exec.plan, request, session });
+  await end(exec);
+  if (result.kind === "redirect") return ok(redirectChallenge(result.to));
+  if (result.kind === "deny") return ok(accessDeniedChallenge(exec.flow, result.message));
+  return flowError(exec, `fulfilment returned '${result.kind}'`);
+}
+
 /** Runs the plan forward to the next stage that needs the user (or to the end). */
 async function settle(exec: Execution): Promise<Settled> {
   const { plan, io } = exec;
   for (;;) {
     const binding = currentBinding(plan);
     if (!binding) return { kind: "reply", reply: await finish(exec) };
+    const fulfil = fulfilmentFor(binding);
+    if (fulfil) return { kind: "reply", reply: await fulfilled(exec, fulfil) };
     const def = stageType(binding.stageType);
     if (!def) return { kind: "reply", reply: await flowError(exec, `unknown stage type '${binding.stageType}'`) };
     let arriving = false;

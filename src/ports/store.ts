@@ -6,6 +6,8 @@
  * Domain types here are plain objects (no drizzle types), named like authentik's models.
  */
 import type { BrandRepository } from "./brands.js";
+import type { CryptoRepository } from "./crypto.js";
+import type { OAuth2Repository } from "./oauth2.js";
 import type { DeviceRepository } from "./devices.js";
 import type { EnrollmentRepository } from "./enrollment.js";
 import type { FlowRepository } from "./flows.js";
@@ -234,6 +236,8 @@ export interface Repositories {
   enrollment: EnrollmentRepository;
   devices: DeviceRepository;
   webauthn: WebAuthnRepository;
+  crypto: CryptoRepository;
+  oauth2: OAuth2Repository;
   notifications: NotificationRepository;
 }
 

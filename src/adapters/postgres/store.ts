@@ -2,6 +2,8 @@ import { sql } from "drizzle-orm";
 import type { Repositories, Store } from "../../ports/store.js";
 import type { Db, Driver } from "./db.js";
 import { brandRepository } from "./brands.js";
+import { cryptoRepository } from "./crypto.js";
+import { oauth2Repository } from "./oauth2.js";
 import { deviceRepository } from "./devices.js";
 import { enrollmentRepository } from "./enrollment.js";
 import { eventRepository } from "./events.js";
@@ -34,6 +36,8 @@ export function createRepositories(db: Db): Repositories {
     enrollment: enrollmentRepository(db),
     webauthn: webauthnRepository(db),
     devices: deviceRepository(db),
+    crypto: cryptoRepository(db),
+    oauth2: oauth2Repository(db),
     notifications: notificationRepository(db),
   };
 }

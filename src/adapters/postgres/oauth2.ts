@@ -1,0 +1,225 @@
+import { and, eq, gt, sql } from "drizzle-orm";
+import {
+  applications,
+  oauth2AccessTokens,
+  oauth2AuthorizationCodes,
+  oauth2RefreshTokens,
+  policyBindingModels,
+  providers,
+} from "../../db/schema/index.js";
+import type {
+  AccessToken,
+  AuthorizationCode,
+  OAuth2ProviderRecord,
+  OAuth2Repository,
+  RefreshToken,
+} from "../../ports/oauth2.js";
+import type { Db } from "./db.js";
+import { guard } from "./errors.js";
+
+type ProviderRow = typeof providers.$inferSelect;
+type AppRow = typeof applications.$inferSelect;
+type CodeRow = typeof oauth2AuthorizationCodes.$inferSelect;
+type AccessRow = typeof oauth2AccessTokens.$inferSelect;
+type RefreshRow = typeof oauth2RefreshTokens.$inferSelect;
+
+function toProvider(p: ProviderRow, a: AppRow | null): OAuth2ProviderRecord {
+  return {
+    pk: p.id,
+    name: p.name,
+    authenticationFlowPk: p.authenticationFlowId,
+    authorizationFlowPk: p.authorizationFlowId,
+    invalidationFlowPk: p.invalidationFlowId,
+    settings: p.settings,
+    application: a ? { pk: a.pbmUuid, name: a.name, slug: a.slug } : null,
+  };
+}
+
+function toCode(r: CodeRow): AuthorizationCode {
+  return {
+    id: r.id,
+    codeHash: r.codeHash,
+    providerPk: r.providerId,
+    userPk: r.userId,
+    redirectUri: r.redirectUri,
+    scope: r.scope,
+    nonce: r.nonce,
+    codeChallenge: r.codeChallenge,
+    codeChallengeMethod: r.codeChallengeMethod,
+    authTime: r.authTime,
+    sessionId: r.sessionId,
+    expires: r.expires,
+  };
+}
+
+function toAccess(r: AccessRow): AccessToken {
+  return {
+    id: r.id,
+    tokenHash: r.tokenHash,
+    providerPk: r.providerId,
+    userPk: r.userId,
+    scope: r.scope,
+    claims: r.claims,
+    authCodeId: r.authCodeId,
+    familyId: r.familyId,
+    expires: r.expires,
+    revoked: r.revoked,
+  };
+}
+
+function toRefresh(r: RefreshRow): RefreshToken {
+  return {
+    id: r.id,
+    tokenHash: r.tokenHash,
+    providerPk: r.providerId,
+    userPk: r.userId,
+    scope: r.scope,
+    familyId: r.familyId,
+    authCodeId: r.authCodeId,
+    idTokenContext: r.idTokenContext,
+    expires: r.expires,
+    used: r.used,
+    revoked: r.revoked,
+  };
+}
+
+export function oauth2Repository(db: Db): OAuth2Repository {
+  async function providerWhere(where: ReturnType<typeof eq>): Promise<OAuth2ProviderRecord | null> {
+    const [row] = await db
+      .select({ p: providers, a: applications })
+      .from(providers)
+      .leftJoin(applications, eq(applications.providerId, providers.id))
+      .where(and(eq(providers.type, "oauth2"), where))
+      .limit(1);
+    return row ? toProvider(row.p, row.a) : null;
+  }
+
+  return {
+    async createProvider(p) {
+      const [row] = await guard(
+        db
+          .insert(providers)
+          .values({
+            name: p.name,
+            type: "oauth2",
+            authenticationFlowId: p.authenticationFlowPk ?? null,
+            authorizationFlowId: p.authorizationFlowPk,
+            invalidationFlowId: p.invalidationFlowPk ?? null,
+            settings: p.settings,
+          })
+          .returning(),
+      );
+      return toProvider(row!, null);
+    },
+
+    async createApplication(a) {
+      const [target] = await db.insert(policyBindingModels).values({}).returning();
+      const [row] = await guard(
+        db
+          .insert(applications)
+          .values({ pbmUuid: target!.pbmUuid, name: a.name, slug: a.slug, providerId: a.providerPk })
+          .returning(),
+      );
+      return { pk: row!.pbmUuid, name: row!.name, slug: row!.slug };
+    },
+
+    providerByClientId: (clientId) => providerWhere(sql`${providers.settings}->>'client_id' = ${clientId}` as never),
+    providerByApplicationSlug: (slug) => providerWhere(eq(applications.slug, slug)),
+    providerByPk: (pk) => (Number.isSafeInteger(pk) ? providerWhere(eq(providers.id, pk)) : Promise.resolve(null)),
+
+    async createCode(c) {
+      const [row] = await guard(
+        db
+          .insert(oauth2AuthorizationCodes)
+          .values({ ...c, providerId: c.providerPk, userId: c.userPk })
+          .returning(),
+      );
+      return toCode(row!);
+    },
+
+    async redeemCode(codeHash, now) {
+      const [won] = await db
+        .update(oauth2AuthorizationCodes)
+        .set({ used: true })
+        .where(
+          and(
+            eq(oauth2AuthorizationCodes.codeHash, codeHash),
+            eq(oauth2AuthorizationCodes.used, false),
+            gt(oauth2AuthorizationCodes.expires, now),
+          ),
+        )
+        .returning();
+      if (won) return { kind: "ok", code: toCode(won) };
+      const [seen] = await db.select().from(oauth2AuthorizationCodes).where(eq(oauth2AuthorizationCodes.codeHash, codeHash)).limit(1);
+      return seen?.used ? { kind: "reused", code: toCode(seen) } : { kind: "invalid" };
+    },
+
+    async createAccessToken(t) {
+      const [row] = await guard(
+        db
+          .insert(oauth2AccessTokens)
+          .values({ ...t, providerId: t.providerPk, userId: t.userPk })
+          .returning(),
+      );
+      return toAccess(row!);
+    },
+
+    async accessTokenByHash(tokenHash) {
+      const [row] = await db.select().from(oauth2AccessTokens).where(eq(oauth2AccessTokens.tokenHash, tokenHash)).limit(1);
+      return row ? toAccess(row) : null;
+    },
+
+    async createRefreshToken(t) {
+      const [row] = await guard(
+        db
+          .insert(oauth2RefreshTokens)
+          .values({ ...t, providerId: t.providerPk, userId: t.userPk })
+          .returning(),
+      );
+      return toRefresh(row!);
+    },
+
+    async refreshTokenByHash(tokenHash) {
+      const [row] = await db.select().from(oauth2RefreshTokens).where(eq(oauth2RefreshTokens.tokenHash, tokenHash)).limit(1);
+      return row ? toRefresh(row) : null;
+    },
+
+    async rotateRefreshToken(tokenHash, providerPk, now) {
+      const t = oauth2RefreshTokens;
+      const [won] = await db
+        .update(t)
+        .set({ used: true })
+        .where(and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk), eq(t.used, false), eq(t.revoked, false), gt(t.expires, now)))
+        .returning();
+      if (won) return { kind: "ok", token: toRefresh(won) };
+      const [seen] = await db.select().from(t).where(and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk))).limit(1);
+      return seen && (seen.used || seen.revoked) ? { kind: "reused", token: toRefresh(seen) } : { kind: "invalid" };
+    },
+
+    async revokeByCode(codeId) {
+      const a = await db.update(oauth2AccessTokens).set({ revoked: true }).where(eq(oauth2AccessTokens.authCodeId, codeId)).returning({ id: oauth2AccessTokens.id });
+      const r = await db.update(oauth2RefreshTokens).set({ revoked: true }).where(eq(oauth2RefreshTokens.authCodeId, codeId)).returning({ id: oauth2RefreshTokens.id });
+      return a.length + r.length;
+    },
+
+    async revokeFamily(familyId) {
+      const r = await db.update(oauth2RefreshTokens).set({ revoked: true }).where(eq(oauth2RefreshTokens.familyId, familyId)).returning({ id: oauth2RefreshTokens.id });
+      const a = await db.update(oauth2AccessTokens).set({ revoked: true }).where(eq(oauth2AccessTokens.familyId, familyId)).returning({ id: oauth2AccessTokens.id });
+      return a.length + r.length;
+    },
+
+    async revokeAccessToken(tokenHash, providerPk) {
+      const t = oauth2AccessTokens;
+      const rows = await db.update(t).set({ revoked: true }).where(and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk))).returning({ id: t.id });
+      return rows.length > 0;
+    },
+
+    async revokeRefreshToken(tokenHash, providerPk) {
+      const t = oauth2RefreshTokens;
+      const rows = await db.update(t).set({ revoked: true }).where(and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk))).returning({ familyId: t.familyId });
+      // RFC 7009 §2.1: revoking a refresh token should also invalidate the grant's access tokens.
+      if (rows[0]) await db.update(oauth2AccessTokens).set({ revoked: true }).where(eq(oauth2AccessTokens.familyId, rows[0].familyId));
+      return rows.length > 0;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Certificate/key pairs (authentik `authentik_crypto.certificatekeypair`). The private key is a
+ * JWK wrapped by the KeyStore (context `crypto.private_key`); the public JWK and its RFC 7638
+ * thumbprint (`kid`) are published in JWKS.
+ */
+export type KeyAlgorithm = "RS256" | "ES256";
+
+export interface CertificateKeyPair {
+  /** UUID (authentik's `kp_uuid`). */
+  pk: string;
+  name: string;
+  /** "rsa" | "ec". */
+  keyType: string | null;
+  /** Public JWK, including `kid` and `alg`. */
+  publicJwk: Record<string, unknown> | null;
+  kid: string | null;
+  /** Wrapped private JWK (JSON), null for certificate-only pairs. */
+  keyDataWrapped: string | null;
+  /** PEM certificate; empty for generated pairs until certificate generation exists. */
+  certificateData: string;
+  expires: Date;
+  /** Managed name (e.g. `goauthentik.io/crypto/jwt-managed`), null for user-made pairs. */
+  managed: string | null;
+}
+
+export interface NewCertificateKeyPair {
+  name: string;
+  keyType: string;
+  publicJwk: Record<string, unknown>;
+  kid: string;
+  keyDataWrapped: string;
+  certificateData?: string;
+  expires: Date;
+  managed?: string | null;
+}
+
+export interface CryptoRepository {
+  create(kp: NewCertificateKeyPair): Promise<CertificateKeyPair>;
+  /**
+   * Inserts `kp` unless a pair with the same `managed` name exists (`ON CONFLICT DO NOTHING`),
+   * then returns the stored pair: concurrent callers all get the same one.
+   */
+  ensureManaged(kp: NewCertificateKeyPair & { managed: string }): Promise<CertificateKeyPair>;
+  byPk(pk: string): Promise<CertificateKeyPair | null>;
+  byManaged(managed: string): Promise<CertificateKeyPair | null>;
+  byKid(kid: string): Promise<CertificateKeyPair | null>;
+}

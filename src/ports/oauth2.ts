@@ -1,0 +1,118 @@
+/**
+ * OAuth2/OIDC providers and their grants (authentik `authentik_providers_oauth2`). Provider
+ * settings live in `providers.settings` under authentik's field names and are parsed by
+ * `src/protocols/oauth2/settings.ts`. Secrets (codes, tokens) reach the repository only as
+ * SHA-256 hashes.
+ */
+
+/** A provider of type "oauth2" with the application that links it. */
+export interface OAuth2ProviderRecord {
+  pk: number;
+  name: string;
+  authenticationFlowPk: string | null;
+  authorizationFlowPk: string | null;
+  invalidationFlowPk: string | null;
+  /** Raw settings (authentik field names); parse before use. */
+  settings: Record<string, unknown>;
+  application: OAuth2Application | null;
+}
+
+export interface OAuth2Application {
+  /** The application's policy binding target (authentik's pk). */
+  pk: string;
+  name: string;
+  slug: string;
+}
+
+export interface NewOAuth2Provider {
+  name: string;
+  authenticationFlowPk?: string | null;
+  authorizationFlowPk: string;
+  invalidationFlowPk?: string | null;
+  settings: Record<string, unknown>;
+}
+
+export interface NewAuthorizationCode {
+  codeHash: string;
+  providerPk: number;
+  userPk: number;
+  redirectUri: string;
+  scope: string[];
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  authTime: Date;
+  sessionId: string | null;
+  expires: Date;
+}
+
+export interface AuthorizationCode extends NewAuthorizationCode {
+  id: string;
+}
+
+/** A code redemption: won, already used (a replay), or nothing (unknown or expired). */
+export type CodeRedemption = { kind: "ok"; code: AuthorizationCode } | { kind: "reused"; code: AuthorizationCode } | { kind: "invalid" };
+
+export interface NewAccessToken {
+  tokenHash: string;
+  providerPk: number;
+  userPk: number | null;
+  scope: string[];
+  claims: Record<string, unknown>;
+  authCodeId?: string | null;
+  familyId?: string | null;
+  expires: Date;
+}
+
+export interface AccessToken extends NewAccessToken {
+  id: string;
+  revoked: boolean;
+}
+
+export interface NewRefreshToken {
+  tokenHash: string;
+  providerPk: number;
+  userPk: number;
+  scope: string[];
+  familyId: string;
+  authCodeId?: string | null;
+  idTokenContext: Record<string, unknown>;
+  expires: Date;
+}
+
+export interface RefreshToken extends NewRefreshToken {
+  id: string;
+  used: boolean;
+  revoked: boolean;
+}
+
+/** A refresh rotation: won, a replay of a rotated or revoked token, or nothing. */
+export type RefreshRotation = { kind: "ok"; token: RefreshToken } | { kind: "reused"; token: RefreshToken } | { kind: "invalid" };
+
+export interface OAuth2Repository {
+  createProvider(p: NewOAuth2Provider): Promise<OAuth2ProviderRecord>;
+  /** Creates an application (its policy binding target first) linking `providerPk`. */
+  createApplication(a: { name: string; slug: string; providerPk: number | null }): Promise<OAuth2Application>;
+  providerByClientId(clientId: string): Promise<OAuth2ProviderRecord | null>;
+  /** The OAuth2 provider of the application `slug`. */
+  providerByApplicationSlug(slug: string): Promise<OAuth2ProviderRecord | null>;
+  providerByPk(pk: number): Promise<OAuth2ProviderRecord | null>;
+
+  createCode(c: NewAuthorizationCode): Promise<AuthorizationCode>;
+  /** Marks the code used in one conditional UPDATE … RETURNING (RFC 6749 §4.1.2 single use). */
+  redeemCode(codeHash: string, now: Date): Promise<CodeRedemption>;
+
+  createAccessToken(t: NewAccessToken): Promise<AccessToken>;
+  accessTokenByHash(tokenHash: string): Promise<AccessToken | null>;
+  createRefreshToken(t: NewRefreshToken): Promise<RefreshToken>;
+  refreshTokenByHash(tokenHash: string): Promise<RefreshToken | null>;
+  /** Marks an unused, unrevoked, unexpired token used in one conditional UPDATE … RETURNING. */
+  rotateRefreshToken(tokenHash: string, providerPk: number, now: Date): Promise<RefreshRotation>;
+
+  /** Revokes every token issued from the code; returns how many. */
+  revokeByCode(codeId: string): Promise<number>;
+  /** Revokes every refresh and access token of the family; returns how many. */
+  revokeFamily(familyId: string): Promise<number>;
+  revokeAccessToken(tokenHash: string, providerPk: number): Promise<boolean>;
+  revokeRefreshToken(tokenHash: string, providerPk: number): Promise<boolean>;
+}

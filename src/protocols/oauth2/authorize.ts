@@ -1,0 +1,303 @@
+/**
+ * The authorization endpoint (RFC 6749 §4.1, OIDC Core §3.1.2), as small ordered checks. The
+ * client and the redirect URI are validated first; until then every error is a page (never a
+ * redirect: an unvalidated redirect URI is an open redirector). After that, errors go back to
+ * the client in its response mode. An authenticated request plans the provider's authorization
+ * flow with `application` in context and appends the fulfilment step that issues the code.
+ */
+import type { Context } from "hono";
+import { sha256Hex } from "../../core/encoding.js";
+import { OAuthError } from "../../core/errors.js";
+import type { Deps } from "../../deps.js";
+import { fulfilmentBinding, registerFulfilment } from "../../flows/fulfilment.js";
+import { CTX, savePlan } from "../../flows/plan.js";
+import { planFlow, policyRequest } from "../../flows/planner.js";
+import type { RequestInfo } from "../../flows/stage.js";
+import { clientIp, currentUser, logoutSession, setSessionFlow, type SessionEnv } from "../../http/middleware/session.js";
+import type { User } from "../../ports/store.js";
+import { recordEvent } from "../../services/events.js";
+import { BASE_PATH, providerByClientId } from "./provider.js";
+import { formPostPage, responseUrl, type ResponseMode } from "./render.js";
+import { parseProvider, type OAuth2Provider } from "./settings.js";
+
+type Ctx = Context<SessionEnv>;
+
+/** Plan context key holding the validated authorization request. */
+export const AUTHORIZE_REQUEST_CTX = "goauthentik.io/providers/oauth2/authorize_request";
+const FORM_POST_PREFIX = "oauth2:form_post:";
+
+/** A validated authorization request (JSON: it travels in the flow plan). */
+export interface AuthorizeRequest {
+  providerPk: number;
+  clientId: string;
+  redirectUri: string;
+  responseMode: ResponseMode;
+  scope: string[];
+  state: string | null;
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  sid: string | null;
+}
+
+const one = (p: URLSearchParams, name: string): string | null => {
+  const all = p.getAll(name);
+  if (all.length > 1) throw new OAuthError("invalid_request", `Parameter '${name}' is repeated.`);
+  return all[0] ?? null;
+};
+
+// --- 1. client and redirect URI (errors render a page) -------------------------------------
+async function checkClient(deps: Deps, p: URLSearchParams): Promise<OAuth2Provider> {
+  const provider = await providerByClientId(deps, one(p, "client_id") ?? "");
+  if (!provider) throw new OAuthError("invalid_client", "Invalid client identifier.", 400);
+  return provider;
+}
+
+/** authentik's matching: strict equality, or a full match of the configured regular expression. */
+export function redirectUriAllowed(provider: OAuth2Provider, uri: string): boolean {
+  return provider.settings.redirect_uris.some((r) => {
+    if (r.matching_mode === "strict") return r.url === uri;
+    try {
+      return new RegExp(`^(?:${r.url})$`).test(uri);
+    } catch {
+      return false;
+    }
+  });
+}
+
+function checkRedirectUri(provider: OAuth2Provider, p: URLSearchParams): string {
+  const uri = one(p, "redirect_uri");
+  if (!uri) throw new OAuthError("invalid_request", "Missing redirect_uri.");
+  let parsed: URL;
+  try {
+    parsed = new URL(uri);
+  } catch {
+    throw new OAuthError("invalid_request", "Invalid redirect URI.");
+  }
+  if (parsed.hash || !redirectUriAllowed(provider, uri)) throw new OAuthError("invalid_request", "Redirect URI error: the redirect URI is not registered for this client.");
+  return uri;
+}
+
+// --- 2. the request (errors go back to the client) ----------------------------------------
+function checkResponseMode(p: URLSearchParams): ResponseMode {
+  const mode = one(p, "response_mode") ?? "query";
+  if (mode !== "query" && mode !== "fragment" && mode !== "form_post") throw new OAuthError("invalid_request", "Unsupported response_mode.");
+  return mode;
+}
+
+function checkResponseType(p: URLSearchParams): void {
+  const type = one(p, "response_type");
+  if (!type) throw new OAuthError("invalid_request", "Missing response_type.");
+  if (type !== "code") throw new OAuthError("unsupported_response_type", "Only response_type=code is supported.");
+}
+
+function checkScope(provider: OAuth2Provider, p: URLSearchParams): string[] {
+  const requested = (one(p, "scope") ?? "").split(" ").filter(Boolean);
+  // As authentik: scopes without a mapping on the provider are dropped, not refused.
+  return [...new Set(requested.filter((s) => provider.scopes.has(s)))];
+}
+
+/** RFC 7636: S256 only; required for public clients. */
+function checkPkce(provider: OAuth2Provider, p: URLSearchParams): { challenge: string | null; method: string | null } {
+  const challenge = one(p, "code_challenge");
+  const method = one(p, "code_challenge_method") ?? (challenge ? "plain" : null);
+  if (!challenge) {
+    if (provider.settings.client_type === "public") throw new OAuthError("invalid_request", "PKCE (S256) is required for public clients.");
+    return { challenge: null, method: null };
+  }
+  if (method !== "S256") throw new OAuthError("invalid_request", "code_challenge_method must be S256.");
+  if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) throw new OAuthError("invalid_request", "Malformed code_challenge.");
+  return { challenge, method };
+}
+
+function checkPrompt(p: URLSearchParams): Set<string> {
+  const prompt = new Set((one(p, "prompt") ?? "").split(" ").filter(Boolean));
+  for (const v of prompt) if (!["none", "login", "consent", "select_account"].includes(v)) throw new OAuthError("invalid_request", "Invalid prompt.");
+  if (prompt.has("none") && prompt.size > 1) throw new OAuthError("invalid_request", "prompt=none cannot be combined.");
+  return prompt;
+}
+
+function checkMaxAge(p: URLSearchParams): number | null {
+  const raw = one(p, "max_age");
+  if (raw === null) return null;
+  if (!/^\d{1,10}$/.test(raw)) throw new OAuthError("invalid_request", "Invalid max_age.");
+  return Number(raw);
+}
+
+// --- delivery ---------------------------------------------------------------------------------
+function withState(req: Pick<AuthorizeRequest, "state">, params: Record<string, string>): Record<string, string> {
+  return req.state !== null ? { ...params, state: req.state } : params;
+}
+
+/** Sends `params` to the client: a redirect, or the form_post page. */
+function deliver(c: Ctx, req: Pick<AuthorizeRequest, "redirectUri" | "responseMode" | "state">, params: Record<string, string>): Response {
+  const all = withState(req, params);
+  c.header("Cache-Control", "no-store");
+  if (req.responseMode === "form_post") return c.html(formPostPage(req.redirectUri, all));
+  return c.redirect(responseUrl(req.redirectUri, req.responseMode, all), 302);
+}
+
+/** Creates the authorization code for `user` and returns the response parameters. */
+async function issueCode(deps: Deps, req: AuthorizeRequest, user: User): Promise<Record<string, string>> {
+  const code = deps.random.token(32);
+  const now = deps.clock.now();
+  const parsed = parseProvider(deps, await deps.store.oauth2.providerByPk(req.providerPk));
+  if (!parsed) throw new OAuthError("server_error", "The provider is unavailable.", 500);
+  await deps.store.oauth2.createCode({
+    codeHash: await sha256Hex(code),
+    providerPk: req.providerPk,
+    userPk: user.pk,
+    redirectUri: req.redirectUri,
+    scope: req.scope,
+    nonce: req.nonce,
+    codeChallenge: req.codeChallenge,
+    codeChallengeMethod: req.codeChallengeMethod,
+    authTime: user.lastLogin ?? now,
+    sessionId: req.sid,
+    expires: new Date(now.getTime() + parsed.lifetimes.code),
+  });
+  await recordEvent(deps, {
+    action: "authorize_application",
+    user,
+    context: { authorized_application: parsed.application ? { pk: parsed.application.pk, slug: parsed.application.slug, name: parsed.application.name } : null, scopes: req.scope.join(" ") },
+  });
+  return { code };
+}
+
+function parseStored(value: unknown): AuthorizeRequest | null {
+  return value !== null && typeof value === "object" && typeof (value as AuthorizeRequest).redirectUri === "string" ? (value as AuthorizeRequest) : null;
+}
+
+// The fulfilment step appended to the authorization flow's plan.
+registerFulfilment("oauth2", async ({ deps, plan, session }) => {
+  const req = parseStored(plan.context[AUTHORIZE_REQUEST_CTX]);
+  const user = await session.user();
+  if (!req || !user) return { kind: "deny", message: "The authorization request is no longer valid." };
+  const params = withState(req, await issueCode(deps, req, user));
+  if (req.responseMode !== "form_post") return { kind: "redirect", to: responseUrl(req.redirectUri, req.responseMode, params) };
+  const id = deps.random.token(24);
+  await deps.cache.set(FORM_POST_PREFIX + id, { redirectUri: req.redirectUri, params }, 120);
+  return { kind: "redirect", to: `${BASE_PATH}/authorize/post/${id}/` };
+});
+
+/** The form_post page of a fulfilment that ran inside a flow (single use). */
+export async function formPostResponse(c: Ctx, id: string): Promise<Response> {
+  const stored = /^[A-Za-z0-9_-]{16,64}$/.test(id)
+    ? await c.env.cache.take<{ redirectUri: string; params: Record<string, string> }>(FORM_POST_PREFIX + id)
+    : null;
+  if (!stored) throw new OAuthError("invalid_request", "This authorization response has expired.", 400);
+  c.header("Cache-Control", "no-store");
+  return c.html(formPostPage(stored.redirectUri, stored.params));
+}
+
+// --- the endpoint ------------------------------------------------------------------------------
+function requestInfo(c: Ctx): RequestInfo {
+  const url = new URL(c.req.url);
+  return {
+    ip: clientIp(c),
+    country: c.env.client?.country ?? null,
+    asn: c.env.client?.asn ?? null,
+    userAgent: c.req.header("user-agent") ?? null,
+    host: url.host,
+    path: url.pathname,
+    method: c.req.method,
+  };
+}
+
+async function loginRedirect(c: Ctx, provider: OAuth2Provider, p: URLSearchParams): Promise<Response> {
+  const deps = c.env;
+  const brand = await deps.store.brands.forHost(new URL(c.req.url).host);
+  const flowPk = provider.authenticationFlowPk ?? brand?.flowAuthentication ?? null;
+  const flow = flowPk ? await deps.store.flows.byPk(flowPk) : null;
+  const slug = flow?.slug ?? "default-authentication-flow";
+  const next = `${BASE_PATH}/authorize/?${p.toString()}`;
+  return c.redirect(`/if/flow/${encodeURIComponent(slug)}/?${new URLSearchParams({ next }).toString()}`, 302);
+}
+
+/** GET/POST `/application/o/authorize/`. */
+export async function authorize(c: Ctx, p: URLSearchParams): Promise<Response> {
+  const deps = c.env;
+  const provider = await checkClient(deps, p);
+  const redirectUri = checkRedirectUri(provider, p);
+  // The redirect URI is trusted from here on; errors go back to the client.
+  let responseMode: ResponseMode = "query";
+  const state = p.getAll("state").length === 1 ? p.get("state") : null;
+  try {
+    responseMode = checkResponseMode(p);
+    return await authorizeValidated(c, provider, redirectUri, responseMode, p);
+  } catch (err) {
+    if (!(err instanceof OAuthError)) throw err;
+    return deliver(c, { redirectUri, responseMode, state }, { error: err.error, error_description: err.description });
+  }
+}
+
+async function authorizeValidated(c: Ctx, provider: OAuth2Provider, redirectUri: string, responseMode: ResponseMode, p: URLSearchParams): Promise<Response> {
+  const deps = c.env;
+  checkResponseType(p);
+  const scope = checkScope(provider, p);
+  const pkce = checkPkce(provider, p);
+  const prompt = checkPrompt(p);
+  const maxAge = checkMaxAge(p);
+  const nonce = one(p, "nonce");
+  if (nonce !== null && nonce.length > 512) throw new OAuthError("invalid_request", "nonce is too long.");
+  const state = one(p, "state");
+
+  let user = await currentUser(c);
+  const now = deps.clock.now().getTime();
+  const stale = user && maxAge !== null && (!user.lastLogin || now - user.lastLogin.getTime() > maxAge * 1000);
+  if (user && (prompt.has("login") || stale)) {
+    if (prompt.has("none")) throw new OAuthError("login_required", "The user must log in again.");
+    await logoutSession(c);
+    user = null;
+    p.delete("prompt"); // come back without prompt=login, or this loops
+  }
+  if (!user) {
+    if (prompt.has("none")) throw new OAuthError("login_required", "The user is not logged in.");
+    return loginRedirect(c, provider, p);
+  }
+
+  const app = provider.application!;
+  const request = requestInfo(c);
+  const access = await deps.policyEngine.evaluate(app.pk, {
+    ...policyRequest(request, user, {}),
+    obj: { model: "authentik_core.application", pk: app.pk, name: app.name, slug: app.slug },
+  });
+  if (!access.passing) throw new OAuthError("access_denied", "The user may not access this application.");
+
+  const keyHash = c.var.session.keyHash;
+  const req: AuthorizeRequest = {
+    providerPk: provider.pk,
+    clientId: provider.settings.client_id,
+    redirectUri,
+    responseMode,
+    scope,
+    state,
+    nonce,
+    codeChallenge: pkce.challenge,
+    codeChallengeMethod: pkce.method,
+    sid: keyHash ? (await sha256Hex(`sid:${keyHash}`)).slice(0, 32) : null,
+  };
+  const flow = provider.authorizationFlowPk ? await deps.store.flows.byPk(provider.authorizationFlowPk) : null;
+  if (!flow) throw new OAuthError("server_error", "The provider has no authorization flow.");
+  const planned = await planFlow({
+    deps,
+    flow,
+    user,
+    request,
+    context: {
+      [CTX.application]: app.pk,
+      consent_header: `You're about to sign into ${app.name}.`,
+      consent_permissions: scope.map((s) => ({ id: s, name: s })),
+      [AUTHORIZE_REQUEST_CTX]: req,
+    },
+  });
+  if (!planned.ok) throw new OAuthError("access_denied", "The authorization flow does not apply to this user.");
+  const plan = planned.plan;
+  if (plan.bindings.length === 0) return deliver(c, req, await issueCode(deps, req, user));
+  if (prompt.has("none")) throw new OAuthError("consent_required", "The user must authorize this application.");
+  plan.bindings.push(fulfilmentBinding("oauth2"));
+  const id = deps.random.token(32);
+  await savePlan(deps.cache, id, plan);
+  await setSessionFlow(c, flow.slug, id);
+  return c.redirect(`/if/flow/${encodeURIComponent(flow.slug)}/`, 302);
+}

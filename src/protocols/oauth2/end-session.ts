@@ -1,0 +1,61 @@
+/**
+ * RP-initiated logout (OIDC RP-Initiated Logout 1.0) at `/application/o/<slug>/end-session/`.
+ * `post_logout_redirect_uri` is followed only when it is registered for the provider and the
+ * request names the client (`id_token_hint` signed by us for this client, or `client_id`);
+ * anything else ends on a local page. The browser session is logged out either way.
+ */
+import type { Context } from "hono";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { OAuthError } from "../../core/errors.js";
+import { currentUser, logoutSession, type SessionEnv } from "../../http/middleware/session.js";
+import { recordEvent } from "../../services/events.js";
+import { redirectUriAllowed } from "./authorize.js";
+import { jwks } from "./discovery.js";
+import { issuerOf } from "./provider.js";
+import type { OAuth2Provider } from "./settings.js";
+
+type Ctx = Context<SessionEnv>;
+
+async function hintedClient(c: Ctx, provider: OAuth2Provider, hint: string): Promise<string> {
+  const origin = new URL(c.req.url).origin;
+  try {
+    const set = createLocalJWKSet((await jwks(c.env, provider)) as Parameters<typeof createLocalJWKSet>[0]);
+    // Expired hints are fine (the user may come back long after login); the signature is not.
+    const { payload } = await jwtVerify(hint, set, { issuer: issuerOf(origin, provider), currentDate: new Date(0) });
+    const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!aud.includes(provider.settings.client_id)) throw new Error("audience");
+    return provider.settings.client_id;
+  } catch {
+    throw new OAuthError("invalid_request", "Invalid id_token_hint.");
+  }
+}
+
+export async function endSession(c: Ctx, provider: OAuth2Provider, p: URLSearchParams): Promise<Response> {
+  const hint = p.get("id_token_hint");
+  const clientId = p.get("client_id");
+  const target = p.get("post_logout_redirect_uri");
+  const state = p.get("state");
+  const hinted = hint ? await hintedClient(c, provider, hint) : null;
+  if (clientId && clientId !== provider.settings.client_id) throw new OAuthError("invalid_request", "Unknown client_id.");
+  let redirect: string | null = null;
+  if (target) {
+    let ok = false;
+    try {
+      ok = new URL(target).protocol !== "javascript:" && !!(hinted ?? clientId) && redirectUriAllowed(provider, target);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new OAuthError("invalid_request", "post_logout_redirect_uri is not registered for this client.");
+    const url = new URL(target);
+    if (state) url.searchParams.set("state", state);
+    redirect = url.toString();
+  }
+  const user = await currentUser(c);
+  await logoutSession(c);
+  await recordEvent(c.env, { action: "logout", user, context: { provider: provider.pk, via: "end-session" } });
+  c.header("Cache-Control", "no-store");
+  if (redirect) return c.redirect(redirect, 302);
+  return c.html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Logged out</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto"><h1>You have been logged out</h1></body></html>`,
+  );
+}

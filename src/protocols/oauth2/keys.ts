@@ -1,0 +1,71 @@
+/**
+ * Signing keys: generated with WebCrypto (jose), private JWK wrapped by the KeyStore, public JWK
+ * published with its RFC 7638 thumbprint as `kid`. The install's default key is created on first
+ * use (`ensureManaged`: concurrent first uses converge on one row).
+ */
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
+import type { Deps } from "../../deps.js";
+import type { CertificateKeyPair, KeyAlgorithm, NewCertificateKeyPair } from "../../ports/crypto.js";
+
+/** authentik's managed name for the default JWT signing key. */
+export const DEFAULT_KEY_MANAGED = "goauthentik.io/crypto/jwt-managed";
+const KEY_CONTEXT = "crypto.private_key";
+const TEN_YEARS_MS = 10 * 365 * 86_400_000;
+
+/** A signing key ready to use. */
+export interface SigningKey {
+  pair: CertificateKeyPair;
+  alg: KeyAlgorithm;
+  kid: string;
+  privateKey: CryptoKey;
+}
+
+/** Generates a key pair (RS256 RSA-2048 or ES256 P-256) as a new, not yet stored, row. */
+export async function generateKeyPairRow(deps: Deps, alg: KeyAlgorithm, name: string): Promise<NewCertificateKeyPair> {
+  const pair = await generateKeyPair(alg, { extractable: true, ...(alg === "RS256" ? { modulusLength: 2048 } : {}) });
+  const publicJwk = await exportJWK(pair.publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk, "sha256");
+  const privateJwk = await exportJWK(pair.privateKey);
+  return {
+    name,
+    keyType: alg === "RS256" ? "rsa" : "ec",
+    publicJwk: { ...publicJwk, kid, alg, use: "sig" },
+    kid,
+    keyDataWrapped: await deps.keys.wrap(JSON.stringify({ ...privateJwk, kid, alg }), KEY_CONTEXT),
+    expires: new Date(deps.clock.now().getTime() + TEN_YEARS_MS),
+  };
+}
+
+/** The install's default signing key (RS256), created on first use. */
+export async function defaultKeyPair(deps: Deps): Promise<CertificateKeyPair> {
+  const existing = await deps.store.crypto.byManaged(DEFAULT_KEY_MANAGED);
+  if (existing) return existing;
+  const row = await generateKeyPairRow(deps, "RS256", "threshold Self-signed Certificate");
+  return deps.store.crypto.ensureManaged({ ...row, managed: DEFAULT_KEY_MANAGED });
+}
+
+// Unwrapped private keys per isolate, by kid (unwrapping and importing on every token is waste).
+const imported = new Map<string, Promise<CryptoKey>>();
+
+export function algOf(pair: CertificateKeyPair): KeyAlgorithm {
+  return pair.keyType === "ec" ? "ES256" : "RS256";
+}
+
+/** The usable signing key of a stored pair. */
+export async function signingKey(deps: Deps, pair: CertificateKeyPair): Promise<SigningKey> {
+  if (!pair.keyDataWrapped || !pair.kid) throw new Error(`key pair '${pair.name}' has no private key`);
+  const alg = algOf(pair);
+  let key = imported.get(pair.kid);
+  if (!key) {
+    const wrapped = pair.keyDataWrapped;
+    key = deps.keys.unwrapText(wrapped, KEY_CONTEXT).then((text) => importJWK(JSON.parse(text) as JWK, alg) as Promise<CryptoKey>);
+    key.catch(() => imported.delete(pair.kid!));
+    imported.set(pair.kid, key);
+  }
+  return { pair, alg, kid: pair.kid, privateKey: await key };
+}
+
+/** The public JWK as published in JWKS. */
+export function publicJwk(pair: CertificateKeyPair): JWK | null {
+  return pair.publicJwk ? (pair.publicJwk as JWK) : null;
+}

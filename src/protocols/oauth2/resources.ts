@@ -1,0 +1,74 @@
+/** Userinfo (OIDC Core §5.3), introspection (RFC 7662) and revocation (RFC 7009). */
+import { sha256Hex } from "../../core/encoding.js";
+import { OAuthError } from "../../core/errors.js";
+import type { Deps } from "../../deps.js";
+import type { AccessToken } from "../../ports/oauth2.js";
+import type { AuthenticatedClient } from "./client-auth.js";
+import { scopeClaims, subjectOf } from "./claims.js";
+import { parseProvider } from "./settings.js";
+
+function invalidToken(): OAuthError {
+  return new OAuthError("invalid_token", "The access token is invalid.", 401, 'Bearer realm="threshold", error="invalid_token"');
+}
+
+/** The bearer token of a userinfo request (header, or form body on POST; RFC 6750 §2). */
+export function bearerToken(authorization: string | undefined, form: URLSearchParams | null): string {
+  const fromHeader = authorization && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : null;
+  const fromBody = form?.get("access_token") ?? null;
+  if (fromHeader && fromBody) throw new OAuthError("invalid_request", "Send the access token once.", 400);
+  const token = fromHeader ?? fromBody;
+  if (!token) throw new OAuthError("invalid_request", "Missing access token.", 401, 'Bearer realm="threshold"');
+  return token;
+}
+
+async function activeAccessToken(deps: Deps, token: string): Promise<AccessToken | null> {
+  if (token.length > 8192) return null;
+  const row = await deps.store.oauth2.accessTokenByHash(await sha256Hex(token));
+  if (!row || row.revoked || row.expires <= deps.clock.now()) return null;
+  return row;
+}
+
+export async function userinfo(deps: Deps, token: string): Promise<Record<string, unknown>> {
+  const row = await activeAccessToken(deps, token);
+  if (!row || row.userPk === null) throw invalidToken();
+  const user = await deps.store.users.byPk(row.userPk);
+  const provider = parseProvider(deps, await deps.store.oauth2.providerByPk(row.providerPk));
+  if (!user || !user.isActive || !provider) throw invalidToken();
+  if (!row.scope.includes("openid")) throw new OAuthError("insufficient_scope", "The token lacks the openid scope.", 403, 'Bearer realm="threshold", error="insufficient_scope"');
+  return { ...(await scopeClaims(deps, user, row.scope)), sub: await subjectOf(provider, user) };
+}
+
+/** RFC 7662 §2.2: inactive tokens say only `active: false`; tokens of other clients are inactive. */
+export async function introspect(deps: Deps, client: AuthenticatedClient, token: string): Promise<Record<string, unknown>> {
+  const hash = await sha256Hex(token);
+  const now = deps.clock.now();
+  const access = await deps.store.oauth2.accessTokenByHash(hash);
+  if (access) {
+    if (access.revoked || access.expires <= now || access.providerPk !== client.provider.pk) return { active: false };
+    return { active: true, token_type: "Bearer", ...access.claims, scope: access.scope.join(" "), client_id: client.provider.settings.client_id };
+  }
+  const refresh = await deps.store.oauth2.refreshTokenByHash(hash);
+  if (!refresh || refresh.revoked || refresh.used || refresh.expires <= now || refresh.providerPk !== client.provider.pk) return { active: false };
+  const user = await deps.store.users.byPk(refresh.userPk);
+  return {
+    active: true,
+    token_type: "refresh_token",
+    scope: refresh.scope.join(" "),
+    client_id: client.provider.settings.client_id,
+    exp: Math.floor(refresh.expires.getTime() / 1000),
+    ...(user ? { sub: await subjectOf(client.provider, user) } : {}),
+  };
+}
+
+/** RFC 7009 §2.2: answers 200 whether or not the token existed. */
+export async function revoke(deps: Deps, client: AuthenticatedClient, token: string, hint: string | null): Promise<void> {
+  const hash = await sha256Hex(token);
+  const order = hint === "refresh_token" ? ["refresh", "access"] : ["access", "refresh"];
+  for (const kind of order) {
+    const done =
+      kind === "access"
+        ? await deps.store.oauth2.revokeAccessToken(hash, client.provider.pk)
+        : await deps.store.oauth2.revokeRefreshToken(hash, client.provider.pk);
+    if (done) return;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * OAuth2/OIDC routes at authentik's paths (DESIGN §6). Two families with their own renderers:
+ * browser-facing (authorize, end-session: pages and client redirects) and back-channel JSON
+ * (discovery, JWKS, token, userinfo, introspection, revocation: RFC 6749 §5.2 errors).
+ */
+import { Hono, type Context } from "hono";
+import { OAuthError } from "../../core/errors.js";
+import type { AppEnv } from "../../http/env.js";
+import { clientIp, session, type SessionEnv } from "../../http/middleware/session.js";
+import { authorize, formPostResponse } from "./authorize.js";
+import { authenticateClient } from "./client-auth.js";
+import { jwks, metadata } from "./discovery.js";
+import { endSession } from "./end-session.js";
+import { providerBySlug } from "./provider.js";
+import { renderOAuthJsonError, renderOAuthPageError } from "./render.js";
+import { bearerToken, introspect, revoke, userinfo } from "./resources.js";
+import { tokenEndpoint } from "./token.js";
+import { providerKey } from "./tokens.js";
+
+const asApp = (c: Context) => c as unknown as Context<AppEnv>;
+
+/** The form body of a POST (RFC 6749 §3.2: application/x-www-form-urlencoded). */
+async function formBody(c: Context): Promise<URLSearchParams> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) throw new OAuthError("invalid_request", "Expected a form-encoded body.");
+  const text = await c.req.text();
+  if (text.length > 65_536) throw new OAuthError("invalid_request", "Request body too large.");
+  return new URLSearchParams(text);
+}
+
+async function params(c: Context): Promise<URLSearchParams> {
+  return c.req.method === "POST" ? formBody(c) : new URL(c.req.url).searchParams;
+}
+
+const origin = (c: Context) => new URL(c.req.url).origin;
+
+function noStore(c: Context): void {
+  c.header("Cache-Control", "no-store");
+  c.header("Pragma", "no-cache");
+}
+
+/** Browser-facing endpoints: errors before the redirect URI is validated render a page. */
+function browserRoutes(): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>({ strict: false });
+  app.onError((err, c) => renderOAuthPageError(err, asApp(c)));
+  app.use("*", session());
+  app.on(["GET", "POST"], "/authorize", async (c) => authorize(c, await params(c)));
+  app.get("/authorize/post/:id", (c) => formPostResponse(c, c.req.param("id")));
+  app.on(["GET", "POST"], "/:slug/end-session", async (c) => endSession(c, await providerBySlug(c.env, c.req.param("slug")), await params(c)));
+  return app;
+}
+
+async function discovery(c: Context<AppEnv>, slug: string): Promise<Response> {
+  const provider = await providerBySlug(c.env, slug);
+  const key = await providerKey(c.env, provider);
+  c.header("Access-Control-Allow-Origin", "*");
+  return c.json(metadata(origin(c), provider, key.alg));
+}
+
+/** Back-channel JSON endpoints. */
+function jsonRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.onError(renderOAuthJsonError);
+  app.get("/:slug/.well-known/openid-configuration", (c) => discovery(c, c.req.param("slug")));
+  app.get("/:slug/jwks", async (c) => {
+    c.header("Access-Control-Allow-Origin", "*");
+    return c.json(await jwks(c.env, await providerBySlug(c.env, c.req.param("slug"))));
+  });
+  app.post("/token", async (c) => {
+    const form = await formBody(c);
+    const tokens = await tokenEndpoint(c.env, origin(c), c.req.header("authorization"), form, clientIp(c));
+    noStore(c);
+    return c.json(tokens);
+  });
+  app.on(["GET", "POST"], "/userinfo", async (c) => {
+    const hasBody = c.req.method === "POST" && /form-urlencoded/i.test(c.req.header("content-type") ?? "");
+    const token = bearerToken(c.req.header("authorization"), hasBody ? await formBody(c) : null);
+    noStore(c);
+    return c.json(await userinfo(c.env, token));
+  });
+  app.post("/introspect", async (c) => {
+    const form = await formBody(c);
+    const client = await authenticateClient(c.env, c.req.header("authorization"), form);
+    const token = form.get("token");
+    if (!token) throw new OAuthError("invalid_request", "Missing 'token'.");
+    noStore(c);
+    return c.json(await introspect(c.env, client, token));
+  });
+  app.post("/revoke", async (c) => {
+    const form = await formBody(c);
+    const client = await authenticateClient(c.env, c.req.header("authorization"), form);
+    const token = form.get("token");
+    if (!token) throw new OAuthError("invalid_request", "Missing 'token'.");
+    await revoke(c.env, client, token, form.get("token_type_hint"));
+    noStore(c);
+    return c.body(null, 200);
+  });
+  return app;
+}
+
+/** Mounted at `/application/o`. */
+export function oauth2Routes(): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>({ strict: false });
+  app.route("/", jsonRoutes() as unknown as Hono<SessionEnv>);
+  app.route("/", browserRoutes());
+  return app;
+}
+
+/** RFC 8414 §3: mounted at `/.well-known/oauth-authorization-server/application/o`. */
+export function oauth2MetadataRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.onError(renderOAuthJsonError);
+  app.get("/:slug", (c) => discovery(c, c.req.param("slug")));
+  return app;
+}

@@ -1,0 +1,108 @@
+/**
+ * OAuth2 provider settings (authentik `OAuth2Provider` fields) as stored in `providers.settings`,
+ * with authentik's defaults. Unknown keys are kept (forward compatibility) but ignored.
+ */
+import * as z from "zod";
+import { isTimedelta, parseTimedelta } from "../../flows/timedelta.js";
+import type { Deps } from "../../deps.js";
+import type { NewOAuth2Provider, OAuth2ProviderRecord } from "../../ports/oauth2.js";
+
+const timedelta = (def: string) => z.string().refine(isTimedelta, { message: "expected a duration like 'hours=1'" }).default(def);
+
+/** Managed scope mappings (authentik's names); the scope is the part after `scope-`. */
+export const SCOPE_MAPPING_PREFIX = "goauthentik.io/providers/oauth2/scope-";
+export const DEFAULT_SCOPE_MAPPINGS = ["openid", "email", "profile", "offline_access"].map((s) => SCOPE_MAPPING_PREFIX + s);
+
+export const oauth2Settings = z.object({
+  client_type: z.enum(["confidential", "public"]).default("confidential"),
+  /** 40 characters (authentik's generator). */
+  client_id: z.string().min(1),
+  /** The secret wrapped by the KeyStore (context `oauth2.client_secret`); "" for public clients. */
+  client_secret: z.string().default(""),
+  redirect_uris: z
+    .array(z.object({ matching_mode: z.enum(["strict", "regex"]).default("strict"), url: z.string().min(1) }))
+    .default([]),
+  /** Certificate/key pair pk; the install's default key when null. */
+  signing_key: z.string().nullable().default(null),
+  sub_mode: z
+    .enum(["hashed_user_id", "user_id", "user_uuid", "user_username", "user_email", "user_upn"])
+    .default("hashed_user_id"),
+  issuer_mode: z.enum(["per_provider", "global"]).default("per_provider"),
+  access_code_validity: timedelta("minutes=1"),
+  access_token_validity: timedelta("hours=1"),
+  refresh_token_validity: timedelta("days=30"),
+  include_claims_in_id_token: z.boolean().default(true),
+  property_mappings: z.array(z.string()).default(DEFAULT_SCOPE_MAPPINGS),
+});
+export type OAuth2Settings = z.infer<typeof oauth2Settings>;
+
+/** A provider whose settings are parsed, with its application (required to serve OIDC). */
+export interface OAuth2Provider extends Omit<OAuth2ProviderRecord, "settings"> {
+  settings: OAuth2Settings;
+  /** Lifetimes in milliseconds. */
+  lifetimes: { code: number; access: number; refresh: number };
+  /** Scopes the provider's mappings offer. */
+  scopes: Set<string>;
+}
+
+/** Parses a stored provider; null when its settings are unusable (logged as a configuration error). */
+export function parseProvider(deps: Deps, record: OAuth2ProviderRecord | null): OAuth2Provider | null {
+  if (!record) return null;
+  const parsed = oauth2Settings.safeParse(record.settings);
+  if (!parsed.success) {
+    deps.logger.error("invalid oauth2 provider settings", { provider: record.pk, issues: parsed.error.issues.map((i) => i.message) });
+    return null;
+  }
+  const s = parsed.data;
+  return {
+    ...record,
+    settings: s,
+    lifetimes: {
+      code: parseTimedelta(s.access_code_validity),
+      access: parseTimedelta(s.access_token_validity),
+      refresh: parseTimedelta(s.refresh_token_validity),
+    },
+    scopes: new Set(
+      s.property_mappings.filter((m) => m.startsWith(SCOPE_MAPPING_PREFIX)).map((m) => m.slice(SCOPE_MAPPING_PREFIX.length)),
+    ),
+  };
+}
+
+export const CLIENT_SECRET_CONTEXT = "oauth2.client_secret";
+const ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/** authentik's `generate_id` / `generate_key`: `length` alphanumeric characters. */
+export function randomAlnum(deps: Deps, length: number): string {
+  // 62 * 4 = 248: rejection sampling keeps the distribution uniform.
+  let out = "";
+  while (out.length < length) {
+    for (const b of deps.random.bytes(length * 2)) {
+      if (b < 248 && out.length < length) out += ALNUM[b % 62];
+    }
+  }
+  return out;
+}
+
+export interface CreatedProvider {
+  provider: OAuth2ProviderRecord;
+  clientId: string;
+  /** Shown once; only the wrapped form is stored. Empty for public clients. */
+  clientSecret: string;
+}
+
+/** Creates a provider with a generated client id (40) and secret (128, stored wrapped). */
+export async function createOAuth2Provider(
+  deps: Deps,
+  input: Omit<NewOAuth2Provider, "settings"> & { settings?: Partial<Omit<OAuth2Settings, "client_id" | "client_secret">> },
+): Promise<CreatedProvider> {
+  const clientId = randomAlnum(deps, 40);
+  const isPublic = input.settings?.client_type === "public";
+  const clientSecret = isPublic ? "" : randomAlnum(deps, 128);
+  const settings = {
+    ...input.settings,
+    client_id: clientId,
+    client_secret: clientSecret ? await deps.keys.wrap(clientSecret, CLIENT_SECRET_CONTEXT) : "",
+  };
+  const provider = await deps.store.oauth2.createProvider({ ...input, settings });
+  return { provider, clientId, clientSecret };
+}

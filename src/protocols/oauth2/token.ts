@@ -1,0 +1,131 @@
+/**
+ * The token endpoint (RFC 6749 §3.2): client authentication, then one grant handler per
+ * `grant_type`. Codes and refresh tokens are consumed with conditional UPDATEs, so concurrent
+ * redemptions cannot both win; replays revoke what the first redemption issued.
+ */
+import { sha256Hex, base64url, utf8, timingSafeEqual } from "../../core/encoding.js";
+import { OAuthError } from "../../core/errors.js";
+import type { Deps } from "../../deps.js";
+import { recordEvent } from "../../services/events.js";
+import { authenticateClient, type AuthenticatedClient } from "./client-auth.js";
+import { issuerOf } from "./provider.js";
+import { issueTokens, type AuthContext, type IssuedTokens } from "./tokens.js";
+
+export interface TokenRequest {
+  deps: Deps;
+  origin: string;
+  form: URLSearchParams;
+  client: AuthenticatedClient;
+  clientIp: string | null;
+}
+
+const invalidGrant = (d: string) => new OAuthError("invalid_grant", d);
+
+function param(form: URLSearchParams, name: string, required = true): string | null {
+  const all = form.getAll(name);
+  if (all.length > 1) throw new OAuthError("invalid_request", `Parameter '${name}' is repeated.`);
+  if (required && !all[0]) throw new OAuthError("invalid_request", `Missing '${name}'.`);
+  return all[0] ?? null;
+}
+
+/** RFC 7636 §4.6. */
+async function pkceMatches(verifier: string, challenge: string): Promise<boolean> {
+  if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(verifier) as BufferSource));
+  return timingSafeEqual(base64url(digest), challenge);
+}
+
+async function authorizationCode(r: TokenRequest): Promise<IssuedTokens> {
+  const { deps, form, client } = r;
+  const code = param(form, "code")!;
+  const redirectUri = param(form, "redirect_uri")!;
+  const verifier = param(form, "code_verifier", false);
+  const redemption = await deps.store.oauth2.redeemCode(await sha256Hex(code), deps.clock.now());
+  if (redemption.kind === "reused") {
+    // RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it.
+    const revoked = await deps.store.oauth2.revokeByCode(redemption.code.id);
+    await recordEvent(deps, { action: "suspicious_request", clientIp: r.clientIp, context: { reason: "authorization code reused", provider: client.provider.pk, revoked } });
+    throw invalidGrant("The authorization code has already been used.");
+  }
+  if (redemption.kind === "invalid") throw invalidGrant("The authorization code is invalid or expired.");
+  const grant = redemption.code;
+  if (grant.providerPk !== client.provider.pk) throw invalidGrant("The authorization code was issued to another client.");
+  if (grant.redirectUri !== redirectUri) throw invalidGrant("redirect_uri does not match the authorization request.");
+  if (grant.codeChallenge) {
+    if (!verifier || !(await pkceMatches(verifier, grant.codeChallenge))) throw invalidGrant("PKCE verification failed.");
+  } else if (verifier) {
+    throw invalidGrant("code_verifier sent without a code_challenge.");
+  }
+  if (!client.confidential && !grant.codeChallenge) throw invalidGrant("PKCE is required for public clients.");
+  const user = await deps.store.users.byPk(grant.userPk);
+  if (!user || !user.isActive) throw invalidGrant("The user is no longer active.");
+  const auth: AuthContext = { authTime: Math.floor(grant.authTime.getTime() / 1000), nonce: grant.nonce, sid: grant.sessionId, amr: ["pwd"] };
+  return issueTokens(deps, { provider: client.provider, issuer: issuerOf(r.origin, client.provider), user, scope: grant.scope, auth, authCodeId: grant.id });
+}
+
+function narrowScope(form: URLSearchParams, granted: string[]): string[] {
+  const asked = param(form, "scope", false);
+  if (asked === null) return granted;
+  const scope = [...new Set(asked.split(" ").filter(Boolean))];
+  if (scope.some((s) => !granted.includes(s))) throw new OAuthError("invalid_scope", "The requested scope exceeds the grant.");
+  return scope;
+}
+
+async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
+  const { deps, form, client } = r;
+  const token = param(form, "refresh_token")!;
+  const rotation = await deps.store.oauth2.rotateRefreshToken(await sha256Hex(token), client.provider.pk, deps.clock.now());
+  if (rotation.kind === "reused") {
+    // Reuse detection: a rotated or revoked token presented again revokes the whole family.
+    const revoked = await deps.store.oauth2.revokeFamily(rotation.token.familyId);
+    const user = await deps.store.users.byPk(rotation.token.userPk);
+    await recordEvent(deps, {
+      action: "suspicious_request",
+      user,
+      clientIp: r.clientIp,
+      context: { reason: "refresh token reused", provider: client.provider.pk, family: rotation.token.familyId, revoked },
+    });
+    throw invalidGrant("The refresh token is invalid.");
+  }
+  if (rotation.kind === "invalid") throw invalidGrant("The refresh token is invalid or expired.");
+  const old = rotation.token;
+  const user = await deps.store.users.byPk(old.userPk);
+  if (!user || !user.isActive) throw invalidGrant("The user is no longer active.");
+  const scope = narrowScope(form, old.scope);
+  const ctx = old.idTokenContext as Partial<AuthContext>;
+  const auth: AuthContext = { authTime: Number(ctx.authTime) || 0, sid: ctx.sid ?? null, amr: ctx.amr ?? ["pwd"] };
+  return issueTokens(deps, {
+    provider: client.provider,
+    issuer: issuerOf(r.origin, client.provider),
+    user,
+    // Rotation keeps offline_access so the new refresh token is issued.
+    scope: scope.includes("offline_access") ? scope : [...scope, "offline_access"].filter((s) => old.scope.includes(s)),
+    auth,
+    authCodeId: old.authCodeId ?? null,
+    familyId: old.familyId,
+  });
+}
+
+async function clientCredentials(r: TokenRequest): Promise<IssuedTokens> {
+  const { deps, form, client } = r;
+  if (!client.confidential) throw new OAuthError("unauthorized_client", "client_credentials requires a confidential client.");
+  const asked = (param(form, "scope", false) ?? "").split(" ").filter(Boolean);
+  const scope = [...new Set(asked.filter((s) => client.provider.scopes.has(s) && s !== "offline_access"))];
+  return issueTokens(deps, { provider: client.provider, issuer: issuerOf(r.origin, client.provider), user: null, scope, auth: null });
+}
+
+/** Grant handlers by `grant_type` (one line each). */
+const GRANTS: Record<string, (r: TokenRequest) => Promise<IssuedTokens>> = {
+  authorization_code: authorizationCode,
+  refresh_token: refreshToken,
+  client_credentials: clientCredentials,
+};
+
+/** POST `/application/o/token/`. */
+export async function tokenEndpoint(deps: Deps, origin: string, authorization: string | undefined, form: URLSearchParams, clientIp: string | null): Promise<IssuedTokens> {
+  const grantType = param(form, "grant_type");
+  const client = await authenticateClient(deps, authorization, form);
+  const handler = Object.hasOwn(GRANTS, grantType!) ? GRANTS[grantType!] : undefined;
+  if (!handler) throw new OAuthError("unsupported_grant_type", "Unsupported grant_type.");
+  return handler({ deps, origin, form, client, clientIp });
+}
