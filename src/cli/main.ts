@@ -8,9 +8,10 @@ import { EXIT, type Command, type Io } from "./command.js";
 import { bootstrap, config, migrate } from "./commands/basic.js";
 import { blueprintApply } from "./commands/blueprint-apply.js";
 import { blueprintExport } from "./commands/blueprint-export.js";
+import { recoveryLink } from "./commands/recovery-link.js";
 import { usersImport } from "./commands/users-import.js";
 
-export const COMMANDS: readonly Command[] = [migrate, bootstrap, config, blueprintApply, blueprintExport, usersImport];
+export const COMMANDS: readonly Command[] = [migrate, bootstrap, config, blueprintApply, blueprintExport, usersImport, recoveryLink];
 
 const HELP = `Usage: threshold <command> [options]
 

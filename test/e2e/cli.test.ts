@@ -22,6 +22,9 @@ describe("threshold CLI (spawned)", () => {
     const help = await cli("blueprint", "export", "--help");
     expect(help.code).toBe(0);
     expect(help.out).toContain("Usage: threshold blueprint export");
+    const recovery = await cli("recovery-link", "--help");
+    expect(recovery.code).toBe(0);
+    expect(recovery.out).toContain("flow_token=<key>");
     const bad = await cli("users", "import", "--frobnicate");
     expect(bad.code).toBe(64);
     expect(bad.err).toContain("unknown option '--frobnicate'");

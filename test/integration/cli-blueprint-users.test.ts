@@ -18,6 +18,7 @@ import type { DrizzleStore } from "../../src/adapters/postgres/store.js";
 import { createApp } from "../../src/app.js";
 import type { Io } from "../../src/cli/command.js";
 import { applyFiles } from "../../src/cli/commands/blueprint-apply.js";
+import { createRecoveryLink } from "../../src/cli/commands/recovery-link.js";
 import { importUsersText } from "../../src/cli/commands/users-import.js";
 import { makeTestDeps, type TestDeps } from "../support/app-deps.js";
 import { FlowClient } from "../support/flows.js";
@@ -216,4 +217,22 @@ describe("users import: 10,000 users with Django pbkdf2_sha256 and bcrypt hashes
     await importUsersText((deps.store as DrizzleStore).db, csv, { file: "users.csv" }, captureIo());
     expect((await deps.store.users.byUsername("user0"))!.passwordHash).toMatch(/^\$argon2id\$/);
   }, 300_000);
+
+  it("recovery-link: the link resumes the default recovery flow after its email stage, once", async () => {
+    const r = await createRecoveryLink(deps, { username: "user7", expiresMs: 3_600_000, base: "http://localhost" });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.url).toBe(`http://localhost/if/flow/default-recovery-flow/?flow_token=${r.key}`);
+    const slug = "default-recovery-flow";
+    const browser = new FlowClient(app, () => deps);
+    expect((await browser.get(slug, `flow_token=${r.key}`)).body).toMatchObject({ component: "ak-stage-prompt" });
+    const pw = "a brand new passphrase 4711!";
+    const done = await browser.post(slug, { component: "ak-stage-prompt", password: pw, password_repeat: pw }, { query: `flow_token=${r.key}` });
+    expect(done.body).toEqual({ component: "xak-flow-redirect", to: "/if/user/" });
+    const user = (await deps.store.users.byUsername("user7"))!;
+    expect(await deps.passwords.verify(pw, user.passwordHash!)).toMatchObject({ valid: true });
+    // Single use.
+    const again = await new FlowClient(app, () => deps).get(slug, `flow_token=${r.key}`);
+    expect(JSON.stringify(again.body)).toContain("invalid");
+    expect(await createRecoveryLink(deps, { username: "nobody-here", expiresMs: 1000, base: "http://localhost" })).toEqual({ ok: false, error: "no user 'nobody-here'" });
+  }, 60_000);
 });

@@ -63,13 +63,17 @@ export const emailConfig = z.object({
 });
 type Config = z.infer<typeof emailConfig>;
 
-/** What the cache keeps per token: the plan as it stood at this stage. */
-interface Snapshot {
+/** What the cache keeps per token: the plan as it stood at this stage (also written by
+ * `threshold recovery-link`, which positions a recovery plan at its email stage). */
+export interface EmailTokenSnapshot {
   stagePk: string;
   plan: FlowPlan;
 }
 
-const snapshotKey = (tokenPk: string) => `flow:email-token:${tokenPk}`;
+type Snapshot = EmailTokenSnapshot;
+
+/** Cache key of a token's plan snapshot. */
+export const snapshotKey = (tokenPk: string) => `flow:email-token:${tokenPk}`;
 
 function intentFor(flow: Flow): TokenIntent {
   return flow.designation === "recovery" ? "recovery" : "verification";
