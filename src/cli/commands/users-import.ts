@@ -6,7 +6,7 @@ import { EXIT, type Command, type Io } from "../command.js";
 import { withDeps } from "../deps.js";
 import { detectFormat, IMPORT_FORMATS, ImportFormatError, parseUsers, type ImportFormat } from "../import/parse.js";
 import { createProgress } from "../import/progress.js";
-import { writeUsers, type ImportSummary } from "../import/write.js";
+import { writeUsers, type ImportSummary } from "../../adapters/postgres/user-import.js";
 
 export const usersImport: Command = {
   name: "users import",

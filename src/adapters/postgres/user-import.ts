@@ -6,10 +6,10 @@
  * or an argon2id upgrade made at login.
  */
 import { inArray, sql } from "drizzle-orm";
-import type { Db } from "../../adapters/postgres/db.js";
+import type { Db } from "./db.js";
 import { PASSWORD_FORMATS } from "../../core/passwords/index.js";
 import * as s from "../../db/schema/index.js";
-import type { ImportUser } from "./parse.js";
+import type { ImportUser } from "../../cli/import/parse.js";
 
 export interface ImportSummary {
   imported: number;
