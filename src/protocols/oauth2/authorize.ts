@@ -17,14 +17,14 @@ import { clientIp, currentUser, logoutSession, setSessionFlow, type SessionEnv }
 import type { User } from "../../ports/store.js";
 import { recordEvent } from "../../services/events.js";
 import { BASE_PATH, providerByClientId } from "./provider.js";
-import { formPostPage, responseUrl, type ResponseMode } from "./render.js";
+import { formPostPage, navigatePage, responseUrl, type ResponseMode } from "./render.js";
 import { parseProvider, type OAuth2Provider } from "./settings.js";
 
 type Ctx = Context<SessionEnv>;
 
 /** Plan context key holding the validated authorization request. */
 export const AUTHORIZE_REQUEST_CTX = "goauthentik.io/providers/oauth2/authorize_request";
-const FORM_POST_PREFIX = "oauth2:form_post:";
+const RESPONSE_PREFIX = "oauth2:response:";
 
 /** A validated authorization request (JSON: it travels in the flow plan). */
 export interface AuthorizeRequest {
@@ -168,26 +168,34 @@ function parseStored(value: unknown): AuthorizeRequest | null {
   return value !== null && typeof value === "object" && typeof (value as AuthorizeRequest).redirectUri === "string" ? (value as AuthorizeRequest) : null;
 }
 
-// The fulfilment step appended to the authorization flow's plan.
+// The fulfilment step appended to the authorization flow's plan. The flow page answers a form
+// POST, and its CSP (`form-action 'self'`) stops a redirect chain that leaves the site, so the
+// response goes through a same-origin page of ours that navigates on (as authentik's executor
+// navigates with JavaScript).
 registerFulfilment("oauth2", async ({ deps, plan, session }) => {
   const req = parseStored(plan.context[AUTHORIZE_REQUEST_CTX]);
   const user = await session.user();
   if (!req || !user) return { kind: "deny", message: "The authorization request is no longer valid." };
   const params = withState(req, await issueCode(deps, req, user));
-  if (req.responseMode !== "form_post") return { kind: "redirect", to: responseUrl(req.redirectUri, req.responseMode, params) };
   const id = deps.random.token(24);
-  await deps.cache.set(FORM_POST_PREFIX + id, { redirectUri: req.redirectUri, params }, 120);
-  return { kind: "redirect", to: `${BASE_PATH}/authorize/post/${id}/` };
+  const stored: StoredResponse = { redirectUri: req.redirectUri, responseMode: req.responseMode, params };
+  await deps.cache.set(RESPONSE_PREFIX + id, stored, 120);
+  return { kind: "redirect", to: `${BASE_PATH}/authorize/response/${id}/` };
 });
 
-/** The form_post page of a fulfilment that ran inside a flow (single use). */
-export async function formPostResponse(c: Ctx, id: string): Promise<Response> {
-  const stored = /^[A-Za-z0-9_-]{16,64}$/.test(id)
-    ? await c.env.cache.take<{ redirectUri: string; params: Record<string, string> }>(FORM_POST_PREFIX + id)
-    : null;
+interface StoredResponse {
+  redirectUri: string;
+  responseMode: ResponseMode;
+  params: Record<string, string>;
+}
+
+/** Delivers a response prepared by the fulfilment step (single use). */
+export async function storedResponse(c: Ctx, id: string): Promise<Response> {
+  const stored = /^[A-Za-z0-9_-]{16,64}$/.test(id) ? await c.env.cache.take<StoredResponse>(RESPONSE_PREFIX + id) : null;
   if (!stored) throw new OAuthError("invalid_request", "This authorization response has expired.", 400);
   c.header("Cache-Control", "no-store");
-  return c.html(formPostPage(stored.redirectUri, stored.params));
+  if (stored.responseMode === "form_post") return c.html(formPostPage(stored.redirectUri, stored.params));
+  return c.html(navigatePage(responseUrl(stored.redirectUri, stored.responseMode, stored.params)));
 }
 
 // --- the endpoint ------------------------------------------------------------------------------

@@ -64,3 +64,9 @@ export function formPostPage(redirectUri: string, params: Record<string, string>
     .join("");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Submit</title></head><body onload="document.forms[0].submit()"><form method="post" action="${escapeHtml(redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form></body></html>`;
 }
+
+/** A same-origin page that navigates to `url` (meta refresh, with a link as fallback). */
+export function navigatePage(url: string): string {
+  const u = escapeHtml(url);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${u}"><title>Redirecting</title></head><body><p><a href="${u}">Continue</a></p></body></html>`;
+}

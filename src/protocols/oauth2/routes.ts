@@ -7,7 +7,7 @@ import { Hono, type Context } from "hono";
 import { OAuthError } from "../../core/errors.js";
 import type { AppEnv } from "../../http/env.js";
 import { clientIp, session, type SessionEnv } from "../../http/middleware/session.js";
-import { authorize, formPostResponse } from "./authorize.js";
+import { authorize, storedResponse } from "./authorize.js";
 import { authenticateClient } from "./client-auth.js";
 import { jwks, metadata } from "./discovery.js";
 import { endSession } from "./end-session.js";
@@ -45,7 +45,7 @@ function browserRoutes(): Hono<SessionEnv> {
   app.onError((err, c) => renderOAuthPageError(err, asApp(c)));
   app.use("*", session());
   app.on(["GET", "POST"], "/authorize", async (c) => authorize(c, await params(c)));
-  app.get("/authorize/post/:id", (c) => formPostResponse(c, c.req.param("id")));
+  app.get("/authorize/response/:id", (c) => storedResponse(c, c.req.param("id")));
   app.on(["GET", "POST"], "/:slug/end-session", async (c) => endSession(c, await providerBySlug(c.env, c.req.param("slug")), await params(c)));
   return app;
 }
