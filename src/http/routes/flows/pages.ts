@@ -34,9 +34,10 @@ function selfUrl(c: Ctx): string {
 
 async function page(c: Ctx, challenge: Challenge, status: number): Promise<Response> {
   c.header("Cache-Control", "no-store");
-  // Flow pages must never be framed by another site (clickjacking on credentials).
+  // Flow pages must never be framed by another site (clickjacking on credentials). No form-action:
+  // Chromium applies it to the redirect after a POST, and flows legitimately end on other sites.
   c.header("X-Frame-Options", "DENY");
-  c.header("Content-Security-Policy", "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'");
+  c.header("Content-Security-Policy", "frame-ancestors 'none'; base-uri 'none'; object-src 'none'");
   const html = renderFlowPage({ challenge, brand: await brandFor(c), action: selfUrl(c), csrfToken: ensureCsrfCookie(c) });
   return c.html(html, status as 200);
 }
