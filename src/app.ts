@@ -12,6 +12,7 @@ import { flowPageRoutes } from "./http/routes/flows/pages.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { staticRoutes } from "./http/routes/static.js";
 import { oauth2MetadataRoutes, oauth2Routes } from "./protocols/oauth2/routes.js";
+import { directoryRoutes, outpostRoutes } from "./protocols/ldap/routes.js";
 
 /**
  * The whole HTTP surface as one Hono app, identical on Workers and Node. Dependencies arrive
@@ -45,6 +46,9 @@ export function createApp(): Hono<AppEnv> {
   events.use("*", requireSuperuser());
   events.route("/", eventRoutes());
   api.route("/events/events", events);
+  // Outposts (LDAP): their configuration, access checks and the directory they search.
+  api.route("/outposts", outpostRoutes());
+  api.route("/core", directoryRoutes());
   // Sub-app notFound handlers are not consulted when mounted; a final catch-all keeps API 404s in problem+json.
   api.all("*", () => {
     throw new NotFoundError("Not found.");

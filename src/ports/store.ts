@@ -11,6 +11,7 @@ import type { OAuth2Repository } from "./oauth2.js";
 import type { DeviceRepository } from "./devices.js";
 import type { EnrollmentRepository } from "./enrollment.js";
 import type { FlowRepository } from "./flows.js";
+import type { OutpostRepository } from "./outposts.js";
 import type { NotificationRepository } from "./notifications.js";
 import type { PolicyRepository } from "./policies.js";
 import type { WebAuthnRepository } from "./webauthn.js";
@@ -238,6 +239,7 @@ export interface Repositories {
   webauthn: WebAuthnRepository;
   crypto: CryptoRepository;
   oauth2: OAuth2Repository;
+  outposts: OutpostRepository;
   notifications: NotificationRepository;
 }
 

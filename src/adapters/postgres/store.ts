@@ -9,6 +9,7 @@ import { enrollmentRepository } from "./enrollment.js";
 import { eventRepository } from "./events.js";
 import { flowRepository } from "./flows.js";
 import { groupRepository } from "./groups.js";
+import { outpostRepository } from "./outposts.js";
 import { notificationRepository } from "./notifications.js";
 import { policyRepository } from "./policies.js";
 import { sessionRepository } from "./sessions.js";
@@ -38,6 +39,7 @@ export function createRepositories(db: Db): Repositories {
     devices: deviceRepository(db),
     crypto: cryptoRepository(db),
     oauth2: oauth2Repository(db),
+    outposts: outpostRepository(db),
     notifications: notificationRepository(db),
   };
 }

@@ -1,0 +1,146 @@
+/**
+ * The edge issuer's API as the outpost uses it (authentik's outpost API shapes), with a timeout
+ * on every call so a slow or unreachable issuer fails fast instead of hanging LDAP clients.
+ */
+
+/** authentik's `LDAPOutpostConfig`. */
+export interface LdapProviderConfig {
+  pk: number;
+  name: string;
+  base_dn: string;
+  bind_flow_slug: string | null;
+  unbind_flow_slug: string | null;
+  application_slug: string | null;
+  search_group: string | null;
+  uid_start_number: number;
+  gid_start_number: number;
+  search_mode: "direct" | "cached";
+  bind_mode: "direct" | "cached";
+  mfa_support: boolean;
+  bind_cache_ttl_seconds?: number;
+}
+
+export interface ApiUser {
+  pk: number;
+  username: string;
+  name: string;
+  email: string;
+  is_active: boolean;
+  is_superuser: boolean;
+  /** Direct group pks. */
+  groups: string[];
+  attributes: Record<string, unknown>;
+  uid: string;
+}
+
+export interface ApiGroup {
+  pk: string;
+  num_pk: number;
+  name: string;
+  is_superuser: boolean;
+  parents: string[];
+  users: number[];
+  attributes: Record<string, unknown>;
+}
+
+export interface CheckAccess {
+  access: { passing: boolean; messages: string[] };
+  has_search_permission: boolean;
+  user: ApiUser;
+}
+
+interface Paginated<T> {
+  pagination: { next: number; count: number };
+  results: T[];
+}
+
+/** The API answered with an unexpected status. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The API could not be reached (network error or timeout). */
+export class ApiUnavailableError extends Error {
+  override name = "ApiUnavailableError";
+}
+
+export interface ApiOptions {
+  host: string;
+  token: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export class ThresholdApi {
+  readonly host: string;
+  private readonly doFetch: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly opts: ApiOptions) {
+    this.host = opts.host.replace(/\/+$/, "");
+    this.doFetch = opts.fetch ?? fetch;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  /** A fetch against the issuer with a timeout; network failures become {@link ApiUnavailableError}. */
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    try {
+      return await this.doFetch(`${this.host}${path}`, { ...init, signal: AbortSignal.timeout(this.timeoutMs), redirect: "manual" });
+    } catch (err) {
+      throw new ApiUnavailableError(`${path}: ${(err as Error).message}`);
+    }
+  }
+
+  private async get<T>(path: string, headers: Record<string, string> = {}): Promise<T> {
+    const res = await this.request(path, { headers: { Authorization: `Bearer ${this.opts.token}`, Accept: "application/json", ...headers } });
+    if (!res.ok) throw new ApiError(res.status, `GET ${path}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+    return (await res.json()) as T;
+  }
+
+  private async all<T>(path: string): Promise<T[]> {
+    const out: T[] = [];
+    for (let page = 1; page > 0; ) {
+      const body = await this.get<Paginated<T>>(`${path}?page=${page}&page_size=1000`);
+      out.push(...body.results);
+      page = body.pagination.next;
+    }
+    return out;
+  }
+
+  async outpost(): Promise<{ pk: string; name: string; providers: number[] }> {
+    const body = await this.get<Paginated<{ pk: string; name: string; providers: number[] }>>("/api/v3/outposts/instances/");
+    if (!body.results[0]) throw new ApiError(404, "no outpost for this token");
+    return body.results[0];
+  }
+
+  /** The LDAP providers served; `null` when `etag` still matches (304). */
+  async ldapProviders(etag?: string): Promise<{ etag: string | null; providers: LdapProviderConfig[] } | null> {
+    const path = "/api/v3/outposts/ldap/";
+    const res = await this.request(path, {
+      headers: { Authorization: `Bearer ${this.opts.token}`, Accept: "application/json", ...(etag ? { "If-None-Match": etag } : {}) },
+    });
+    if (res.status === 304) return null;
+    if (!res.ok) throw new ApiError(res.status, `GET ${path}: ${res.status}`);
+    const body = (await res.json()) as Paginated<LdapProviderConfig>;
+    return { etag: res.headers.get("etag"), providers: body.results };
+  }
+
+  users(): Promise<ApiUser[]> {
+    return this.all<ApiUser>("/api/v3/core/users/");
+  }
+
+  groups(): Promise<ApiGroup[]> {
+    return this.all<ApiGroup>("/api/v3/core/groups/");
+  }
+
+  /** May the user of `cookie` (an authenticated session from a bind flow) use the provider's application? */
+  checkAccess(providerPk: number, appSlug: string, cookie: string): Promise<CheckAccess> {
+    return this.get<CheckAccess>(`/api/v3/outposts/ldap/${providerPk}/check_access/?app_slug=${encodeURIComponent(appSlug)}`, { Cookie: cookie });
+  }
+}

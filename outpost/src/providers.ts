@@ -1,0 +1,76 @@
+/**
+ * Keeps the outpost's LDAP provider configuration current: polls `/api/v3/outposts/ldap/` with
+ * `If-None-Match` (a 304 costs nothing), and backs off exponentially (with jitter, up to
+ * `maxBackoffMs`) while the issuer is unreachable, keeping the last good configuration.
+ */
+import type { LdapProviderConfig, ThresholdApi } from "./api.js";
+import type { Logger } from "./log.js";
+
+export class ProviderConfig {
+  private providers: LdapProviderConfig[] = [];
+  private etag: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private stopped = false;
+  /** When the last successful check happened (health). */
+  lastSuccess: number | null = null;
+
+  constructor(
+    private readonly api: ThresholdApi,
+    private readonly log: Logger,
+    private readonly opts: { intervalMs: number; maxBackoffMs?: number; onChange?: (p: LdapProviderConfig[]) => void },
+  ) {}
+
+  current(): LdapProviderConfig[] {
+    return this.providers;
+  }
+
+  /** One check; true when the configuration changed. Throws when the issuer cannot be asked. */
+  async refresh(): Promise<boolean> {
+    const result = await this.api.ldapProviders(this.etag ?? undefined);
+    this.lastSuccess = Date.now();
+    if (!result) return false;
+    this.etag = result.etag;
+    this.providers = result.providers;
+    this.log.info("providers loaded", { providers: result.providers.map((p) => ({ pk: p.pk, name: p.name, base_dn: p.base_dn })) });
+    this.opts.onChange?.(result.providers);
+    return true;
+  }
+
+  /** Loads once (throwing on failure), then keeps polling in the background. */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.schedule(this.opts.intervalMs);
+  }
+
+  /** After a failed {@link start}: keep trying with backoff. */
+  retrySoon(): void {
+    this.failures++;
+    this.schedule(Math.min(this.opts.intervalMs, 5_000));
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.refresh();
+      this.failures = 0;
+      this.schedule(this.opts.intervalMs);
+    } catch (err) {
+      this.failures++;
+      const backoff = Math.min(this.opts.maxBackoffMs ?? 300_000, this.opts.intervalMs * 2 ** Math.min(this.failures, 10));
+      const delay = Math.round(backoff * (0.5 + Math.random() / 2));
+      this.log.warn("provider refresh failed", { error: (err as Error).message, failures: this.failures, retry_in_ms: delay });
+      this.schedule(delay);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
