@@ -139,6 +139,15 @@ export class ThresholdApi {
     return this.all<ApiGroup>("/api/v3/core/groups/");
   }
 
+  /**
+   * Ends the session a bind flow created by running the provider's invalidation (unbind) flow
+   * with its cookie, so frequent binds do not pile up sessions on the issuer.
+   */
+  async endSession(unbindFlowSlug: string, cookie: string): Promise<void> {
+    const res = await this.request(`/api/v3/flows/executor/${encodeURIComponent(unbindFlowSlug)}/`, { headers: { Cookie: cookie } });
+    await res.body?.cancel();
+  }
+
   /** May the user of `cookie` (an authenticated session from a bind flow) use the provider's application? */
   checkAccess(providerPk: number, appSlug: string, cookie: string): Promise<CheckAccess> {
     return this.get<CheckAccess>(`/api/v3/outposts/ldap/${providerPk}/check_access/?app_slug=${encodeURIComponent(appSlug)}`, { Cookie: cookie });

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 /**
  * LDAP through the outpost, end to end: the Node host (in-process, real HTTP) with an LDAP
  * provider, application and outpost token seeded through its store; the outpost in-process
@@ -54,6 +55,19 @@ describe("LDAP outpost against the Node host", () => {
       expect(r.stdout.trim()).toBe(`dn:${userDn("alice")}`);
       expect(r.code).toBe(0);
     }
+  });
+
+  it("ends each bind's session on the issuer through the unbind flow (no session pile-up)", async () => {
+    const alice = fx.users.alice;
+    const count = async () => {
+      const rows = await (server.deps.store as unknown as { db: { execute(q: unknown): Promise<{ rows: { n: number }[] }> } }).db.execute(
+        sql`select count(*)::int as n from authenticated_sessions where user_id = ${alice.pk}`,
+      );
+      return rows.rows[0]!.n;
+    };
+    for (let i = 0; i < 3; i++) await ldapTool("ldapwhoami", ["-x", "-H", url, "-D", userDn("alice"), "-w", LDAP_PASSWORD]);
+    for (let i = 0; i < 50 && (await count()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await count()).toBe(0);
   });
 
   it("a wrong password is 49 invalidCredentials", async () => {

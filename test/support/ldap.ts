@@ -48,9 +48,11 @@ export async function seedLdapDirectory(deps: Deps, opts: { bindMode?: "direct" 
   await deps.store.devices.createTotp({ userPk: carol.pk, name: "phone", keyWrapped: await deps.keys.wrap(totpSecret, TOTP_KEY_CONTEXT), confirmed: true });
 
   const flow = await deps.store.flows.bySlug("default-authentication-flow");
+  const unbind = await deps.store.flows.bySlug("default-invalidation-flow");
   const provider = await createLdapProvider(deps, {
     name: "ldap",
     authenticationFlowPk: flow!.pk,
+    invalidationFlowPk: unbind!.pk,
     settings: { search_group: staff.pk, bind_mode: opts.bindMode ?? "direct", search_mode: opts.searchMode ?? "direct" },
   });
   await deps.store.outposts.createApplication({ name: "LDAP", slug: "ldap", providerPk: provider.pk });

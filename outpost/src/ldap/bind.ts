@@ -107,7 +107,11 @@ export class Binder {
       this.log.info("bind flow failed", { provider: provider.name, username, reason: outcome.reason, detail: outcome.detail });
       return { ok: false, code: "invalid_credentials", message: "Invalid credentials" };
     }
-    const access = await this.api.checkAccess(provider.pk, provider.application_slug, outcome.cookie);
+    const access = await this.api.checkAccess(provider.pk, provider.application_slug, outcome.cookie).finally(() => {
+      if (provider.unbind_flow_slug) {
+        void this.api.endSession(provider.unbind_flow_slug, outcome.cookie).catch((error: unknown) => this.log.warn("unbind flow failed", { error: String(error) }));
+      }
+    });
     if (!access.access.passing) {
       this.log.info("bind denied by application policies", { provider: provider.name, username });
       return { ok: false, code: "insufficient_access", message: "Access denied" };

@@ -44,13 +44,21 @@ export async function createOutpost(
 /** Creates an LDAP provider; settings are validated (and defaulted) before they are stored. */
 export function createLdapProvider(
   deps: Pick<Deps, "store">,
-  input: { name: string; authenticationFlowPk?: string | null; authorizationFlowPk?: string | null; settings?: Record<string, unknown> },
+  input: {
+    name: string;
+    authenticationFlowPk?: string | null;
+    authorizationFlowPk?: string | null;
+    /** The unbind flow the outpost runs after each bind, ending the bind's session. */
+    invalidationFlowPk?: string | null;
+    settings?: Record<string, unknown>;
+  },
 ): Promise<Provider> {
   return deps.store.outposts.createProvider({
     name: input.name,
     type: LDAP_PROVIDER_TYPE,
     authenticationFlowPk: input.authenticationFlowPk ?? null,
     authorizationFlowPk: input.authorizationFlowPk ?? null,
+    invalidationFlowPk: input.invalidationFlowPk ?? null,
     settings: parseLdapSettings(input.settings ?? {}),
   });
 }
