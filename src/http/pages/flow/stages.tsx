@@ -1,88 +1,10 @@
-import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
 import { renderSVG } from "uqr";
-import { WEBAUTHN_SCRIPT_URL } from "../../routes/static.js";
+import { CodeForm, Errors, Field, Message, PendingUser, StageForm, str, type Challenge, type FormProps } from "./fields.js";
+import { AuthenticatorValidate, AuthenticatorWebAuthn, WebAuthnCeremony } from "./webauthn-views.js";
 
-/** A challenge as the executor returns it (authentik's JSON). */
-export type Challenge = { component: string; response_errors?: Record<string, { string: string; code: string }[]> } & Record<string, unknown>;
-
-/** Form plumbing shared by every stage form. */
-export interface FormProps {
-  action: string;
-  csrfToken: string;
-}
-
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-
-function Errors(props: { errors?: { string: string }[]; id?: string }) {
-  if (!props.errors?.length) return null;
-  return (
-    <ul class="errors" id={props.id} role="alert">
-      {props.errors.map((e) => (
-        <li>{e.string}</li>
-      ))}
-    </ul>
-  );
-}
-
-function StageForm(props: FormProps & { component: string; children: Child; submit?: string; id?: string }) {
-  return (
-    <form method="post" action={props.action} id={props.id ?? "stage-form"}>
-      <input type="hidden" name="component" value={props.component} />
-      <input type="hidden" name="csrfmiddlewaretoken" value={props.csrfToken} />
-      {props.children}
-      <button type="submit">{props.submit ?? "Continue"}</button>
-    </form>
-  );
-}
-
-function Field(props: {
-  name: string;
-  label: string;
-  type?: string;
-  autocomplete?: string;
-  value?: string;
-  required?: boolean;
-  placeholder?: string;
-  errors?: { string: string }[];
-  autofocus?: boolean;
-  inputmode?: "numeric" | "text" | "email";
-  help?: string;
-}) {
-  const id = `f-${props.name}`;
-  const errId = props.errors?.length ? `${id}-errors` : undefined;
-  return (
-    <div>
-      <label for={id}>{props.label}</label>
-      <input
-        id={id}
-        name={props.name}
-        type={props.type ?? "text"}
-        autocomplete={props.autocomplete}
-        value={props.value}
-        required={props.required}
-        placeholder={props.placeholder}
-        autofocus={props.autofocus}
-        inputmode={props.inputmode}
-        aria-invalid={errId ? "true" : undefined}
-        aria-describedby={errId}
-      />
-      {props.help ? <p class="help">{props.help}</p> : null}
-      <Errors errors={props.errors} id={errId} />
-    </div>
-  );
-}
-
-function PendingUser(props: { c: Challenge; cancelUrl?: string }) {
-  const user = str(props.c.pending_user);
-  if (!user) return null;
-  return (
-    <div class="user">
-      <span>{user}</span>
-      {props.cancelUrl ? <a href={props.cancelUrl}>Not you?</a> : null}
-    </div>
-  );
-}
+export type { Challenge, FormProps } from "./fields.js";
+export { formToResponse, parseWebAuthnFields } from "./form-data.js";
 
 const USER_FIELD_LABEL: Record<string, string> = { username: "Username", email: "Email", upn: "UPN" };
 
@@ -203,19 +125,6 @@ function Prompt({ c, form }: { c: Challenge; form: FormProps }) {
   );
 }
 
-function CodeForm({ c, form, component, label }: { c: Challenge; form: FormProps; component: string; label: string }) {
-  const errors = c.response_errors ?? {};
-  return (
-    <>
-      <PendingUser c={c} />
-      <Errors errors={errors.non_field_errors} />
-      <StageForm {...form} component={component}>
-        <Field name="code" label={label} autocomplete="one-time-code" inputmode="numeric" required autofocus errors={errors.code} />
-      </StageForm>
-    </>
-  );
-}
-
 /** The widget class each captcha provider's script looks for (its response field name differs too). */
 function captchaWidget(jsUrl: string): string {
   if (jsUrl.includes("challenges.cloudflare.com")) return "cf-turnstile";
@@ -270,10 +179,6 @@ function TotpSetup({ c, form }: { c: Challenge; form: FormProps }) {
       </StageForm>
     </>
   );
-}
-
-function Message({ text, alert }: { text: string; alert?: boolean }) {
-  return alert ? <div class="alert" role="alert">{text}</div> : <p>{text}</p>;
 }
 
 /** Renders one challenge as an HTML form (no JavaScript needed, except for WebAuthn). */
@@ -332,117 +237,4 @@ export function StageView(props: { challenge: Challenge; form: FormProps; cancel
     default:
       return <Message text="This step cannot be shown on this page. Please use a current browser with JavaScript enabled." alert />;
   }
-}
-
-// --- WebAuthn (the one place the flow pages use JavaScript: /static/dist/webauthn.js) -----------
-
-/** Form fields that carry WebAuthn results as JSON strings (see webauthn-client.ts). */
-const WEBAUTHN_FIELDS = ["response", "webauthn", "passkey"] as const;
-
-/** Turns the WebAuthn fields of a {@link formToResponse} result from JSON strings into objects. */
-export function parseWebAuthnFields(out: Record<string, unknown>): Record<string, unknown> {
-  for (const key of WEBAUTHN_FIELDS) {
-    const v = out[key];
-    if (typeof v !== "string") continue;
-    if (v === "") delete out[key];
-    else if (v.startsWith("{")) {
-      try {
-        out[key] = JSON.parse(v) as unknown;
-      } catch {
-        // left as a string: the stage's response schema rejects it
-      }
-    }
-  }
-  // A passkey picked from autofill is posted with the (empty) username field: the passkey names the user.
-  if (out.passkey !== undefined && out.uid_field === "") delete out.uid_field;
-  return out;
-}
-
-/** Options JSON for the page script, inert (`<` escaped so it cannot end the element). */
-function WebAuthnCeremony(props: { mode: "register" | "authenticate" | "autofill"; field: string; form: string; options: unknown }) {
-  const json = JSON.stringify(props.options).replace(/</g, "\\u003c");
-  return (
-    <>
-      <script type="application/json" data-webauthn="" data-mode={props.mode} data-field={props.field} data-form={props.form}>{raw(json)}</script>
-      <script src={WEBAUTHN_SCRIPT_URL} defer></script>
-    </>
-  );
-}
-
-function WebAuthnStatus(props: { label: string }) {
-  return (
-    <>
-      <p class="alert" id="webauthn-error" role="alert" hidden></p>
-      <noscript><p class="alert">Passkeys and security keys need JavaScript.</p></noscript>
-      <button type="button" class="secondary" data-webauthn-retry="" hidden>{props.label}</button>
-    </>
-  );
-}
-
-function AuthenticatorWebAuthn({ c, form }: { c: Challenge; form: FormProps }) {
-  const errors = c.response_errors ?? {};
-  return (
-    <>
-      <PendingUser c={c} />
-      <p>Follow your browser's prompt to create a passkey or register a security key.</p>
-      <Errors errors={[...(errors.non_field_errors ?? []), ...(errors.response ?? [])]} />
-      <form method="post" action={form.action} id="webauthn-form">
-        <input type="hidden" name="component" value="ak-stage-authenticator-webauthn" />
-        <input type="hidden" name="csrfmiddlewaretoken" value={form.csrfToken} />
-        <input type="hidden" name="response" value="" />
-      </form>
-      <WebAuthnStatus label="Register device" />
-      {c.registration ? <WebAuthnCeremony mode="register" field="response" form="webauthn-form" options={c.registration} /> : null}
-    </>
-  );
-}
-
-interface DeviceChallenge {
-  device_class: string;
-  challenge?: unknown;
-}
-
-/** authenticator_validate: a code form, plus a security key / passkey prompt when the user has one. */
-function AuthenticatorValidate({ c, form }: { c: Challenge; form: FormProps }) {
-  const challenges = (Array.isArray(c.device_challenges) ? c.device_challenges : []) as DeviceChallenge[];
-  const webauthn = challenges.find((d) => d.device_class === "webauthn" && d.challenge);
-  const codes = challenges.length === 0 || challenges.some((d) => d.device_class !== "webauthn");
-  const errors = c.response_errors ?? {};
-  return (
-    <>
-      {codes ? <CodeForm c={c} form={form} component="ak-stage-authenticator-validate" label="Authentication code" /> : <PendingUser c={c} />}
-      {webauthn ? (
-        <>
-          <Errors errors={errors.webauthn} />
-          <form method="post" action={form.action} id="webauthn-form">
-            <input type="hidden" name="component" value="ak-stage-authenticator-validate" />
-            <input type="hidden" name="csrfmiddlewaretoken" value={form.csrfToken} />
-            <input type="hidden" name="webauthn" value="" />
-          </form>
-          <WebAuthnStatus label="Use a security key or passkey" />
-          <WebAuthnCeremony mode="authenticate" field="webauthn" form="webauthn-form" options={webauthn.challenge} />
-        </>
-      ) : null}
-    </>
-  );
-}
-
-/** Form fields → the executor's JSON response for `component` (checkboxes become booleans). */
-export function formToResponse(form: Record<string, string | File | (string | File)[]>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(form)) {
-    if (k === "csrfmiddlewaretoken" || k === "_username" || k === "config_url") continue;
-    const value = Array.isArray(v) ? v[v.length - 1] : v;
-    if (typeof value !== "string") continue;
-    out[k] = value;
-  }
-  if (out.remember_me !== undefined) out.remember_me = out.remember_me === "true";
-  // Captcha widgets post their own field names; the stage reads `token`.
-  for (const name of ["cf-turnstile-response", "g-recaptcha-response", "h-captcha-response"]) {
-    if (typeof out[name] === "string") {
-      out.token ??= out[name];
-      delete out[name];
-    }
-  }
-  return out;
 }

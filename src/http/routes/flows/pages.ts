@@ -15,7 +15,8 @@ import { session, type SessionEnv } from "../../middleware/session.js";
 import type { AppEnv } from "../../env.js";
 import { DEFAULT_BRAND, type PageBrand } from "../../pages/flow/layout.js";
 import { renderFlowPage } from "../../pages/flow/page.js";
-import { formToResponse, parseWebAuthnFields, type Challenge } from "../../pages/flow/stages.js";
+import { formToResponse, parseWebAuthnFields } from "../../pages/flow/form-data.js";
+import type { Challenge } from "../../pages/flow/fields.js";
 import { renderPageError } from "../../render/errors.js";
 import { executorIO } from "./executor.js";
 
