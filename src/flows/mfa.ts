@@ -103,7 +103,18 @@ export function totpCode(secret: string, at: Date, digits = 6, period = 30): Pro
 export async function verifyTotp(deps: Deps, device: TotpDevice, code: string): Promise<boolean> {
   const token = normaliseCode(code);
   if (!new RegExp(`^\\d{${device.digits}}$`).test(token)) return false;
-  const secret = await deps.keys.unwrapText(device.keyWrapped, TOTP_KEY_CONTEXT);
+  let secret: string;
+  try {
+    secret = await deps.keys.unwrapText(device.keyWrapped, TOTP_KEY_CONTEXT);
+  } catch (error) {
+    // The seed was wrapped under another THRESHOLD_SECRET_KEY (a restore without the key): the
+    // device can never verify again, but the user's other devices (recovery codes) still can.
+    deps.logger.error("totp seed cannot be unwrapped; was THRESHOLD_SECRET_KEY changed?", {
+      device_pk: device.pk,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return false;
+  }
   const now = deps.clock.now();
   let result;
   try {
