@@ -43,6 +43,10 @@ export interface NewAuthorizationCode {
   codeChallengeMethod: string | null;
   authTime: Date;
   sessionId: string | null;
+  /** RFC 9449 §10: JWK thumbprint the code is bound to (redemption needs a proof by that key). */
+  dpopJkt?: string | null;
+  /** RFC 8707 resource indicators asked for at authorization. */
+  resource?: string[];
   expires: Date;
 }
 
@@ -77,6 +81,10 @@ export interface NewRefreshToken {
   familyId: string;
   authCodeId?: string | null;
   idTokenContext: Record<string, unknown>;
+  /** RFC 9449 §5: the token is bound to this JWK thumbprint (rotation needs a proof by that key). */
+  dpopJkt?: string | null;
+  /** RFC 8707 resources granted. */
+  resource?: string[];
   expires: Date;
 }
 
@@ -97,6 +105,12 @@ export interface OAuth2Repository {
   /** The OAuth2 provider of the application `slug`. */
   providerByApplicationSlug(slug: string): Promise<OAuth2ProviderRecord | null>;
   providerByPk(pk: number): Promise<OAuth2ProviderRecord | null>;
+  /** RFC 7591: a provider and the application that links it, in one transaction. */
+  createProviderWithApplication(p: NewOAuth2Provider, a: { name: string; slug: string }): Promise<OAuth2ProviderRecord>;
+  /** RFC 7592 update: replaces the provider's name and settings; false when it is gone. */
+  updateProvider(pk: number, p: { name: string; settings: Record<string, unknown> }): Promise<boolean>;
+  /** RFC 7592 delete: the provider, its application and its grants, in one transaction. */
+  deleteProviderWithApplication(pk: number): Promise<boolean>;
 
   createCode(c: NewAuthorizationCode): Promise<AuthorizationCode>;
   /** Marks the code used in one conditional UPDATE … RETURNING (RFC 6749 §4.1.2 single use). */

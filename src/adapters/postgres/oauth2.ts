@@ -48,6 +48,8 @@ function toCode(r: CodeRow): AuthorizationCode {
     codeChallengeMethod: r.codeChallengeMethod,
     authTime: r.authTime,
     sessionId: r.sessionId,
+    dpopJkt: r.dpopJkt,
+    resource: r.resource,
     expires: r.expires,
   };
 }
@@ -77,6 +79,8 @@ function toRefresh(r: RefreshRow): RefreshToken {
     familyId: r.familyId,
     authCodeId: r.authCodeId,
     idTokenContext: r.idTokenContext,
+    dpopJkt: r.dpopJkt,
+    resource: r.resource,
     expires: r.expires,
     used: r.used,
     revoked: r.revoked,
@@ -126,6 +130,53 @@ export function oauth2Repository(db: Db): OAuth2Repository {
     providerByClientId: (clientId) => providerWhere(sql`${providers.settings}->>'client_id' = ${clientId}` as never),
     providerByApplicationSlug: (slug) => providerWhere(eq(applications.slug, slug)),
     providerByPk: (pk) => (Number.isSafeInteger(pk) ? providerWhere(eq(providers.id, pk)) : Promise.resolve(null)),
+
+    async createProviderWithApplication(p, a) {
+      return db.transaction(async (tx) => {
+        const [row] = await guard(
+          tx
+            .insert(providers)
+            .values({
+              name: p.name,
+              type: "oauth2",
+              authenticationFlowId: p.authenticationFlowPk ?? null,
+              authorizationFlowId: p.authorizationFlowPk,
+              invalidationFlowId: p.invalidationFlowPk ?? null,
+              settings: p.settings,
+            })
+            .returning(),
+        );
+        const [target] = await tx.insert(policyBindingModels).values({}).returning();
+        const [app] = await guard(
+          tx.insert(applications).values({ pbmUuid: target!.pbmUuid, name: a.name, slug: a.slug, providerId: row!.id }).returning(),
+        );
+        return toProvider(row!, app!);
+      });
+    },
+
+    async updateProvider(pk, p) {
+      const rows = await guard(
+        db
+          .update(providers)
+          .set({ name: p.name, settings: p.settings })
+          .where(and(eq(providers.id, pk), eq(providers.type, "oauth2")))
+          .returning({ id: providers.id }),
+      );
+      return rows.length === 1;
+    },
+
+    async deleteProviderWithApplication(pk) {
+      return db.transaction(async (tx) => {
+        const apps = await tx.select({ pbm: applications.pbmUuid }).from(applications).where(eq(applications.providerId, pk));
+        // The application's policy binding target cascades to the application row.
+        for (const a of apps) await tx.delete(policyBindingModels).where(eq(policyBindingModels.pbmUuid, a.pbm));
+        const rows = await tx
+          .delete(providers)
+          .where(and(eq(providers.id, pk), eq(providers.type, "oauth2")))
+          .returning({ id: providers.id });
+        return rows.length === 1;
+      });
+    },
 
     async createCode(c) {
       const [row] = await guard(

@@ -26,6 +26,10 @@ export const oauth2AuthorizationCodes = pgTable(
     codeChallengeMethod: text("code_challenge_method"),
     authTime: timestamp("auth_time", { withTimezone: true }).notNull(),
     sessionId: text("session_id"),
+    /** RFC 9449 §10: the JWK thumbprint the code is bound to (`dpop_jkt`), if any. */
+    dpopJkt: text("dpop_jkt"),
+    /** RFC 8707: resource indicators of the authorization request. */
+    resource: text("resource").array().notNull().default([]),
     expires: timestamp("expires", { withTimezone: true }).notNull(),
     used: boolean("used").notNull().default(false),
   },
@@ -79,6 +83,10 @@ export const oauth2RefreshTokens = pgTable(
     authCodeId: uuid("auth_code_id"),
     /** ID token inputs carried over to refreshed ID tokens (auth_time, amr, sid, nonce). */
     idTokenContext: jsonb("id_token_context").$type<Record<string, unknown>>().notNull().default({}),
+    /** RFC 9449 §5: DPoP-bound refresh token (public clients): the key's JWK thumbprint. */
+    dpopJkt: text("dpop_jkt"),
+    /** RFC 8707: resources granted (the refresh may narrow them). */
+    resource: text("resource").array().notNull().default([]),
     expires: timestamp("expires", { withTimezone: true }).notNull(),
     used: boolean("used").notNull().default(false),
     revoked: boolean("revoked").notNull().default(false),
