@@ -32,7 +32,8 @@ export function validate(users: readonly ImportUser[], summary: ImportSummary): 
   const out: ImportUser[] = [];
   for (const u of users) {
     const skip = (reason: string) => summary.skipped.push({ line: u.line, username: u.username, reason });
-    if (!u.username) skip("no username");
+    if (u.skipReason) skip(u.skipReason);
+    else if (!u.username) skip("no username");
     else if (seen.has(u.username.toLowerCase())) skip("duplicate username in the file");
     else if (u.passwordHash && !PASSWORD_FORMATS.some((f) => f.matches(u.passwordHash!))) skip("password hash in an unsupported format");
     else {

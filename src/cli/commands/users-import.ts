@@ -20,11 +20,14 @@ name/email/active and adds group memberships; an existing password is never over
 Missing groups are created. Users are written in transactions of --batch-size (default 1000).
 
 Formats (guessed from the file when --format is not given):
-  csv        header row: username,email,name,password_hash,groups[,is_active]; groups split on ';'
+  csv        header row: username,email,name,password_hash (or password),groups[,is_active];
+             groups split on ';' — authentik's user table exported with psql \copy … csv header
+             reads as is (t/f booleans; Django's "!…" unusable passwords import without one)
   json       [{"username", "email", "name", "password_hash", "groups": [..]}, …]
   authentik  /api/v3/core/users/ JSON ({"results": […]}, hash in "password"), or a blueprint
              (.yaml) with authentik_core.user entries whose attrs.password is a hash
-  keycloak   realm export: users[].credentials[] (pbkdf2*, argon2) → keycloak$<json>
+  keycloak   realm export: users[].credentials[] (pbkdf2*, argon2) → keycloak$<json>;
+             service-account-<client> users are skipped; groups by their last path segment
 Hashes: Django pbkdf2_sha256/pbkdf2_sha1 (any iteration count), argon2, bcrypt (plain, bcrypt$,
 bcrypt_sha256$), Keycloak. Records with another format are skipped and listed.
 `,

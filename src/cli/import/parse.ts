@@ -22,6 +22,8 @@ export interface ImportUser {
   groups: string[];
   isActive?: boolean;
   attributes?: Record<string, unknown>;
+  /** Set by a parser for records that are not people to import (reported as skipped). */
+  skipReason?: string;
 }
 
 /** An input file that cannot be read as the given format. */
@@ -82,6 +84,12 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typ
 const splitGroups = (v: unknown): string[] =>
   Array.isArray(v) ? v.map(String).filter(Boolean) : typeof v === "string" ? v.split(/[;|]/).map((g) => g.trim()).filter(Boolean) : [];
 
+/**
+ * Django marks users without a usable password with a hash starting with "!" (authentik's
+ * akadmin before setup, LDAP-synced users): import them without a password.
+ */
+const usableHash = (v: string | undefined): string | undefined => (v && !v.startsWith("!") ? v : undefined);
+
 function fromRecord(r: Record<string, unknown>, i: number): ImportUser {
   const active = r.is_active ?? r.isActive;
   return {
@@ -89,9 +97,9 @@ function fromRecord(r: Record<string, unknown>, i: number): ImportUser {
     username: (str(r.username) ?? "").trim(),
     email: str(r.email),
     name: str(r.name),
-    passwordHash: str(r.password_hash) || str(r.password) || undefined,
+    passwordHash: usableHash(str(r.password_hash) || str(r.password)),
     groups: splitGroups(r.groups),
-    isActive: typeof active === "boolean" ? active : typeof active === "string" ? !/^(false|0|no)$/i.test(active) : undefined,
+    isActive: typeof active === "boolean" ? active : typeof active === "string" ? !/^(false|f|0|no|n)$/i.test(active.trim()) : undefined,
     attributes: r.attributes && typeof r.attributes === "object" ? (r.attributes as Record<string, unknown>) : undefined,
   };
 }
@@ -155,7 +163,11 @@ function fromKeycloak(data: unknown): ImportUser[] {
     const password = creds.find((c) => (c.type ?? "password") === "password");
     const name = [str(u.firstName), str(u.lastName)].filter(Boolean).join(" ");
     const groups = Array.isArray(u.groups) ? u.groups.map((g) => String(g).split("/").filter(Boolean).pop() ?? "").filter(Boolean) : [];
+    // Keycloak creates a `service-account-<client>` user per client with service accounts: a
+    // client credential, not a person (Threshold's client_credentials makes its own).
+    const service = str(u.serviceAccountClientId);
     return {
+      ...(service ? { skipReason: `Keycloak service account of client '${service}'` } : {}),
       line: i + 1,
       username: (str(u.username) ?? "").trim(),
       email: str(u.email),
