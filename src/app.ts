@@ -13,6 +13,7 @@ import { healthRoutes } from "./http/routes/health.js";
 import { staticRoutes } from "./http/routes/static.js";
 import { oauth2MetadataRoutes, oauth2Routes } from "./protocols/oauth2/routes.js";
 import { directoryRoutes, outpostRoutes } from "./protocols/ldap/routes.js";
+import { samlRoutes } from "./protocols/saml/routes.js";
 
 /**
  * The whole HTTP surface as one Hono app, identical on Workers and Node. Dependencies arrive
@@ -38,6 +39,8 @@ export function createApp(): Hono<AppEnv> {
   // OAuth2/OIDC at authentik's paths (DESIGN §6).
   app.route("/application/o", oauth2Routes());
   app.route("/.well-known/oauth-authorization-server/application/o", oauth2MetadataRoutes());
+  // SAML 2.0 IdP at authentik's paths; its handlers load lazily.
+  app.route("/application/saml", samlRoutes());
 
   const api = new Hono<AppEnv>({ strict: false });
   api.onError(renderApiError);

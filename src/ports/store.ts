@@ -14,6 +14,7 @@ import type { FlowRepository } from "./flows.js";
 import type { OutpostRepository } from "./outposts.js";
 import type { NotificationRepository } from "./notifications.js";
 import type { PolicyRepository } from "./policies.js";
+import type { SamlRepository } from "./saml.js";
 import type { WebAuthnRepository } from "./webauthn.js";
 
 export type UserType = "internal" | "external" | "service_account" | "internal_service_account";
@@ -241,6 +242,7 @@ export interface Repositories {
   oauth2: OAuth2Repository;
   outposts: OutpostRepository;
   notifications: NotificationRepository;
+  saml: SamlRepository;
 }
 
 export interface Store extends Repositories {

@@ -10,6 +10,7 @@ import { eventRepository } from "./events.js";
 import { flowRepository } from "./flows.js";
 import { groupRepository } from "./groups.js";
 import { outpostRepository } from "./outposts.js";
+import { samlRepository } from "./saml.js";
 import { notificationRepository } from "./notifications.js";
 import { policyRepository } from "./policies.js";
 import { sessionRepository } from "./sessions.js";
@@ -40,6 +41,7 @@ export function createRepositories(db: Db): Repositories {
     crypto: cryptoRepository(db),
     oauth2: oauth2Repository(db),
     outposts: outpostRepository(db),
+    saml: samlRepository(db),
     notifications: notificationRepository(db),
   };
 }
