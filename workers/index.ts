@@ -16,6 +16,7 @@ import { createPolicyEngine } from "../src/policies/engine.js";
 import type { ClientInfo, Deps } from "../src/deps.js";
 import { consumeMessage } from "../src/jobs/consume.js";
 import { runCleanup } from "../src/jobs/cleanup.js";
+import { runKeyRotation } from "../src/jobs/rotate-keys.js";
 import type { Cache } from "../src/ports/cache.js";
 import type { QueueMessage } from "../src/ports/queue.js";
 import type { Mailer } from "../src/ports/mailer.js";
@@ -138,6 +139,7 @@ export default {
     const deps = buildDeps(env, ctx);
     try {
       await runCleanup(deps);
+      await runKeyRotation(deps);
     } finally {
       ctx.waitUntil(deps.store.close());
     }

@@ -8,10 +8,11 @@ import { EXIT, type Command, type Io } from "./command.js";
 import { bootstrap, config, migrate } from "./commands/basic.js";
 import { blueprintApply } from "./commands/blueprint-apply.js";
 import { blueprintExport } from "./commands/blueprint-export.js";
+import { keysList, keysRotate } from "./commands/keys-rotate.js";
 import { recoveryLink } from "./commands/recovery-link.js";
 import { usersImport } from "./commands/users-import.js";
 
-export const COMMANDS: readonly Command[] = [migrate, bootstrap, config, blueprintApply, blueprintExport, usersImport, recoveryLink];
+export const COMMANDS: readonly Command[] = [migrate, bootstrap, config, blueprintApply, blueprintExport, usersImport, recoveryLink, keysRotate, keysList];
 
 const HELP = `Usage: threshold <command> [options]
 

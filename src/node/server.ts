@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "../app.js";
 import type { Config } from "../core/config.js";
 import { runCleanup } from "../jobs/cleanup.js";
+import { runKeyRotation } from "../jobs/rotate-keys.js";
 import { bootstrap, type BootstrapResult } from "../services/bootstrap.js";
 import { bootstrapInput } from "./bootstrap-env.js";
 import { createClientResolver } from "./client-info.js";
@@ -47,7 +48,8 @@ export async function startNodeServer(config: Config, opts: { hostname?: string 
   });
   const port = (server.address() as AddressInfo).port;
 
-  const timer = setInterval(() => deps.waitUntil(runCleanup(deps)), CLEANUP_INTERVAL_MS);
+  // The crons of wrangler.toml (every 5 minutes): cleanup, then signing-key rotation.
+  const timer = setInterval(() => deps.waitUntil(runCleanup(deps).then(() => runKeyRotation(deps))), CLEANUP_INTERVAL_MS);
   timer.unref();
 
   const url = `http://localhost:${port}`;

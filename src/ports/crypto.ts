@@ -21,6 +21,8 @@ export interface CertificateKeyPair {
   expires: Date;
   /** Managed name (e.g. `goauthentik.io/crypto/jwt-managed`), null for user-made pairs. */
   managed: string | null;
+  /** When the pair was stored (for a rotated key: when it was first published in JWKS). */
+  created: Date;
 }
 
 export interface NewCertificateKeyPair {
@@ -32,6 +34,8 @@ export interface NewCertificateKeyPair {
   certificateData?: string;
   expires: Date;
   managed?: string | null;
+  /** Defaults to the database's clock; key generation passes the Clock port's time. */
+  created?: Date;
 }
 
 export interface CryptoRepository {
@@ -44,4 +48,15 @@ export interface CryptoRepository {
   byPk(pk: string): Promise<CertificateKeyPair | null>;
   byManaged(managed: string): Promise<CertificateKeyPair | null>;
   byKid(kid: string): Promise<CertificateKeyPair | null>;
+  /** Pairs whose managed name starts with `prefix`, oldest first. */
+  listManaged(prefix: string): Promise<CertificateKeyPair[]>;
+  /**
+   * Key rotation in one transaction: the pair managed as `current` becomes `retired` (its
+   * `expires` set to `retiredExpires`), the pair managed as `next` becomes `current`. False (and
+   * nothing changed) when there is no `next` pair or the current pair is no longer `currentKid`
+   * (another process rotated first).
+   */
+  promote(names: { current: string; next: string; retired: string; currentKid: string }, retiredExpires: Date): Promise<boolean>;
+  /** Deletes a pair; false when it was already gone. */
+  delete(pk: string): Promise<boolean>;
 }

@@ -129,4 +129,12 @@ export interface OAuth2Repository {
   revokeFamily(familyId: string): Promise<number>;
   revokeAccessToken(tokenHash: string, providerPk: number): Promise<boolean>;
   revokeRefreshToken(tokenHash: string, providerPk: number): Promise<boolean>;
+
+  /** Every OAuth2 provider (key rotation keeps retired keys as long as the longest token lifetime). */
+  listProviders(): Promise<OAuth2ProviderRecord[]>;
+  /**
+   * The providers and users that were issued a code in the browser session `sid` (the ID token's
+   * `sid`): who to notify by back-/front-channel logout when that session ends.
+   */
+  sessionLogins(sid: string): Promise<Array<{ providerPk: number; userPk: number }>>;
 }

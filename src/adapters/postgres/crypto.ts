@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { asc, eq, like } from "drizzle-orm";
 import { certificateKeyPairs } from "../../db/schema/index.js";
 import type { CertificateKeyPair, CryptoRepository, NewCertificateKeyPair } from "../../ports/crypto.js";
 import { isUuid, type Db } from "./db.js";
@@ -17,6 +17,7 @@ function toPair(row: Row): CertificateKeyPair {
     certificateData: row.certificateData,
     expires: row.expires,
     managed: row.managed,
+    created: row.created,
   };
 }
 
@@ -31,6 +32,7 @@ function values(kp: NewCertificateKeyPair) {
     fingerprintSha256: kp.kid,
     expires: kp.expires,
     managed: kp.managed ?? null,
+    ...(kp.created ? { created: kp.created } : {}),
   };
 }
 
@@ -56,6 +58,29 @@ export function cryptoRepository(db: Db): CryptoRepository {
     },
     async byKid(kid) {
       return one(await db.select().from(certificateKeyPairs).where(eq(certificateKeyPairs.kid, kid)).limit(1));
+    },
+    async listManaged(prefix) {
+      const pattern = `${prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      const rows = await db.select().from(certificateKeyPairs).where(like(certificateKeyPairs.managed, pattern)).orderBy(asc(certificateKeyPairs.created));
+      return rows.map(toPair);
+    },
+    async promote(names, retiredExpires) {
+      const t = certificateKeyPairs;
+      return db.transaction(async (tx) => {
+        const [current] = await tx.select({ kid: t.kid }).from(t).where(eq(t.managed, names.current)).limit(1).for("update");
+        if (current?.kid !== names.currentKid) return false;
+        const [next] = await tx.select({ pk: t.kpUuid }).from(t).where(eq(t.managed, names.next)).limit(1).for("update");
+        if (!next) return false;
+        const now = new Date();
+        await tx.update(t).set({ managed: names.retired, expires: retiredExpires, lastUpdated: now }).where(eq(t.managed, names.current));
+        await tx.update(t).set({ managed: names.current, lastUpdated: now }).where(eq(t.kpUuid, next.pk));
+        return true;
+      });
+    },
+    async delete(pk) {
+      if (!isUuid(pk)) return false;
+      const rows = await db.delete(certificateKeyPairs).where(eq(certificateKeyPairs.kpUuid, pk)).returning({ pk: certificateKeyPairs.kpUuid });
+      return rows.length > 0;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import {
   applications,
   oauth2AccessTokens,
@@ -93,7 +93,8 @@ export function oauth2Repository(db: Db): OAuth2Repository {
       .select({ p: providers, a: applications })
       .from(providers)
       .leftJoin(applications, eq(applications.providerId, providers.id))
-      .where(and(eq(providers.type, "oauth2"), where))
+      // A proxy provider is an OAuth2 provider too (authentik: ProxyProvider subclasses OAuth2Provider).
+      .where(and(inArray(providers.type, ["oauth2", "proxy"]), where))
       .limit(1);
     return row ? toProvider(row.p, row.a) : null;
   }
@@ -271,6 +272,26 @@ export function oauth2Repository(db: Db): OAuth2Repository {
       // RFC 7009 §2.1: revoking a refresh token should also invalidate the grant's access tokens.
       if (rows[0]) await db.update(oauth2AccessTokens).set({ revoked: true }).where(eq(oauth2AccessTokens.familyId, rows[0].familyId));
       return rows.length > 0;
+    },
+
+    async listProviders() {
+      const rows = await db
+        .select({ p: providers, a: applications })
+        .from(providers)
+        .leftJoin(applications, eq(applications.providerId, providers.id))
+        .where(eq(providers.type, "oauth2"))
+        .orderBy(providers.id);
+      return rows.map((r) => toProvider(r.p, r.a));
+    },
+
+    async sessionLogins(sid) {
+      const c = oauth2AuthorizationCodes;
+      const rows = await db
+        .selectDistinct({ providerPk: c.providerId, userPk: c.userId })
+        .from(c)
+        .where(eq(c.sessionId, sid))
+        .orderBy(c.providerId);
+      return rows;
     },
   };
 }

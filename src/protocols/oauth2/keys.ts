@@ -33,15 +33,54 @@ export async function generateKeyPairRow(deps: Deps, alg: KeyAlgorithm, name: st
     kid,
     keyDataWrapped: await deps.keys.wrap(JSON.stringify({ ...privateJwk, kid, alg }), KEY_CONTEXT),
     expires: new Date(deps.clock.now().getTime() + TEN_YEARS_MS),
+    created: deps.clock.now(),
   };
 }
 
+/** The next default key: published in JWKS before it signs (see `rotation.ts`). */
+export const NEXT_KEY_MANAGED = `${DEFAULT_KEY_MANAGED}/next`;
+/** Retired default keys (`…/retired/<kid>`): still in JWKS until the tokens they signed expire. */
+export const RETIRED_KEY_PREFIX = `${DEFAULT_KEY_MANAGED}/retired/`;
+
+/**
+ * How long an isolate reuses the default key pair it read (saves a query per token). Rotation
+ * keeps a retired key published for at least this long after it stops being current, so a token
+ * an isolate signs with its cached pair still verifies.
+ */
+export const DEFAULT_KEY_CACHE_MS = 60_000;
+
+// Per install (the config object is built once per isolate / process) → the current default pair.
+const defaultPairs = new WeakMap<object, { pair: CertificateKeyPair; until: number }>();
+
 /** The install's default signing key (RS256), created on first use. */
 export async function defaultKeyPair(deps: Deps): Promise<CertificateKeyPair> {
-  const existing = await deps.store.crypto.byManaged(DEFAULT_KEY_MANAGED);
-  if (existing) return existing;
-  const row = await generateKeyPairRow(deps, "RS256", "threshold Self-signed Certificate");
-  return deps.store.crypto.ensureManaged({ ...row, managed: DEFAULT_KEY_MANAGED });
+  const now = deps.clock.now().getTime();
+  const cached = defaultPairs.get(deps.config);
+  if (cached && cached.until > now) return cached.pair;
+  let pair = await deps.store.crypto.byManaged(DEFAULT_KEY_MANAGED);
+  if (!pair) {
+    const row = await generateKeyPairRow(deps, "RS256", "threshold Self-signed Certificate");
+    pair = await deps.store.crypto.ensureManaged({ ...row, managed: DEFAULT_KEY_MANAGED });
+  }
+  defaultPairs.set(deps.config, { pair, until: now + DEFAULT_KEY_CACHE_MS });
+  return pair;
+}
+
+/** Forgets this isolate's cached default pair (after a rotation it performed itself). */
+export function forgetDefaultKeyPair(deps: Deps): void {
+  defaultPairs.delete(deps.config);
+}
+
+/**
+ * The install's key pairs that belong in every JWKS: the current default key, the next one
+ * (published before use) and retired ones whose tokens may still be valid.
+ */
+export async function installKeyPairs(deps: Deps): Promise<CertificateKeyPair[]> {
+  const now = deps.clock.now();
+  // Read fresh (not the per-isolate cache): another process may just have promoted the next key.
+  const pairs = await deps.store.crypto.listManaged(DEFAULT_KEY_MANAGED);
+  if (!pairs.some((p) => p.managed === DEFAULT_KEY_MANAGED)) pairs.unshift(await defaultKeyPair(deps));
+  return pairs.filter((p) => !p.managed?.startsWith(RETIRED_KEY_PREFIX) || p.expires > now);
 }
 
 // Unwrapped private keys per isolate, by kid (unwrapping and importing on every token is waste).
