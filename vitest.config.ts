@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     // CI prints every test name, so the log shows which backends (PGlite, pg, Neon, Redis…) ran.
     reporters: process.env.CI ? ["verbose"] : ["default"],
+    // Builds web/dist when stale: wrangler.toml's [assets] needs it, e2e suites serve the SPA.
+    globalSetup: ["test/support/spa-build.ts"],
     projects: [
       {
         plugins: [

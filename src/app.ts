@@ -11,6 +11,7 @@ import { flowCancelRoutes, flowExecutorRoutes } from "./http/routes/flows/execut
 import { flowPageRoutes } from "./http/routes/flows/pages.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { staticRoutes } from "./http/routes/static.js";
+import { webAssetRoutes, webUiRoutes } from "./http/routes/ui.js";
 import { oauth2MetadataRoutes, oauth2Routes } from "./protocols/oauth2/routes.js";
 import { directoryRoutes, outpostRoutes } from "./protocols/ldap/routes.js";
 import { samlRoutes } from "./protocols/saml/routes.js";
@@ -31,6 +32,10 @@ export function createApp(): Hono<AppEnv> {
 
   app.route("/-/health", healthRoutes());
   app.route("/static", staticRoutes());
+  // Admin SPA and user portal (web/, built into static assets).
+  app.route("/static/web", webAssetRoutes());
+  app.route("/if/admin", webUiRoutes("admin"));
+  app.route("/if/user", webUiRoutes("user"));
 
   // Flows authenticate by session cookie (+ CSRF), not API token: mounted ahead of the API.
   app.route("/api/v3/flows/executor", flowExecutorRoutes());
@@ -58,9 +63,8 @@ export function createApp(): Hono<AppEnv> {
   });
   app.route("/api/v3", api);
 
-  // authentik sends "/" to the user interface, which asks unauthenticated visitors to log in; the
-  // portal arrives with the admin UI issue, so "/" goes to the login flow for now.
-  app.get("/", (c) => c.redirect("/if/flow/default-authentication-flow/", 302));
+  // authentik sends "/" to the user interface, which asks unauthenticated visitors to log in.
+  app.get("/", (c) => c.redirect("/if/user/", 302));
   app.onError(renderPageError);
   app.notFound((c) => renderPageError(new HTTPException(404, { message: "This page does not exist." }), c));
   return app;

@@ -1,4 +1,5 @@
 import type { Config } from "./core/config.js";
+import type { StaticAssets } from "./ports/assets.js";
 import type { Cache } from "./ports/cache.js";
 import type { Clock } from "./ports/clock.js";
 import type { KeyStore } from "./ports/keystore.js";
@@ -42,6 +43,8 @@ export interface Deps {
    * (`THRESHOLD_LISTEN__TRUSTED_PROXY_CIDRS`). Absent only for in-process tests.
    */
   client?: ClientInfo;
+  /** The built web UIs (`web/dist`): the Worker's assets binding, files on the Node host; absent in in-process tests. */
+  assets?: StaticAssets;
   /** Keeps background work alive after the response (Workers' `ctx.waitUntil`; Node: fire and track). */
   waitUntil: (promise: Promise<unknown>) => void;
 }

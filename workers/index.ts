@@ -83,6 +83,7 @@ function buildDeps(env: WorkerEnv, ctx: ExecutionContext): Deps {
     logger,
     passwords,
     waitUntil: (p) => ctx.waitUntil(p),
+    assets: env.ASSETS,
   };
 }
 

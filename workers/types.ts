@@ -34,5 +34,7 @@ export interface MessageBatch<Body = unknown> {
 /** Bindings and vars from wrangler.toml and secrets. */
 export interface WorkerEnv {
   EVENTS_QUEUE: QueueProducerBinding;
+  /** Static assets (`[assets]` in wrangler.toml: the built web UIs). */
+  ASSETS?: { fetch(request: Request): Promise<Response> };
   [key: string]: unknown;
 }

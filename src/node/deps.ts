@@ -24,6 +24,7 @@ import { consumeMessage } from "../jobs/consume.js";
 import type { Cache } from "../ports/cache.js";
 import type { Store } from "../ports/store.js";
 import { loadArgon2Module } from "./argon2.js";
+import { createFileAssets } from "./assets.js";
 import { isInitialisedDataDir, readPgliteTemplate } from "./pglite-template.js";
 import { developmentSecretKey } from "./secret-key.js";
 
@@ -106,6 +107,7 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
     passwords: createPasswordHasher({ argon2Module: await argon2Module }),
     policyEngine: createPolicyEngine({ config, store, cache, queue, clock: systemClock, logger }),
     waitUntil,
+    assets: createFileAssets(),
     describe: { database, cache: cacheName, mail: mailName },
     async applyDefaults() {
       const results = await applyDefaultBlueprints((store as DrizzleStore).db, { env: (name) => process.env[name] });

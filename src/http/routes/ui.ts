@@ -1,0 +1,73 @@
+/**
+ * The web UIs: the admin SPA at `/if/admin/` and the user portal at `/if/user/` (DESIGN §6), built
+ * from `web/` into static files (`npm run build`) and served through `Deps.assets` (Workers'
+ * static assets binding, or files on disk on the Node host). Every path below a UI answers with
+ * that UI's `index.html` (client-side routing), after the session check: visitors without a
+ * session go to the authentication flow with `?next=` (like authentik), users who are not
+ * superusers go from the admin UI to the portal. Hashed JS/CSS live under `/static/web/assets/`.
+ */
+import { Hono, type Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../env.js";
+import { ensureCsrfCookie } from "../middleware/csrf.js";
+import { currentUser, session, type SessionEnv } from "../middleware/session.js";
+
+export type WebUi = "admin" | "user";
+/** Where the built files are served from (Vite's `base`). */
+export const WEB_ASSET_PREFIX = "/static/web";
+export const LOGIN_FLOW_URL = "/if/flow/default-authentication-flow/";
+
+// The SPA talks to /api/v3 on this origin only; inline styles are the components' `style` props.
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: https:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join("; ");
+
+async function isSuperuser(c: Context<SessionEnv>, userPk: number): Promise<boolean> {
+  const groups = await c.env.store.groups.groupsOf(userPk);
+  return groups.some((g) => g.isSuperuser);
+}
+
+/** Mounted at `/if/admin` or `/if/user`. */
+export function webUiRoutes(ui: WebUi): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>({ strict: false });
+  app.use("*", session());
+  app.get("*", async (c) => {
+    const url = new URL(c.req.url);
+    const base = `/if/${ui}/`;
+    if (url.pathname === base.slice(0, -1)) return c.redirect(base + url.search, 301);
+    const user = await currentUser(c);
+    if (!user) return c.redirect(`${LOGIN_FLOW_URL}?next=${encodeURIComponent(url.pathname + url.search)}`, 302);
+    if (ui === "admin" && !(await isSuperuser(c, user.pk))) return c.redirect("/if/user/", 302);
+    const index = await c.env.assets?.fetch(new Request(new URL(`${WEB_ASSET_PREFIX}/${ui}.html`, url)));
+    if (!index?.ok) {
+      throw new HTTPException(503, { message: "The web interface has not been built: run `npm run build`." });
+    }
+    ensureCsrfCookie(c);
+    c.header("Cache-Control", "no-store");
+    c.header("X-Frame-Options", "DENY");
+    c.header("Content-Security-Policy", CSP);
+    return c.html(await index.text());
+  });
+  return app;
+}
+
+/**
+ * `/static/web/*`: the built files. On Workers the assets service answers these before the Worker
+ * runs (and `_headers` marks `assets/` immutable); this route serves them on the Node host.
+ */
+export function webAssetRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.on(["GET", "HEAD"], "*", async (c) => {
+    const res = await c.env.assets?.fetch(c.req.raw);
+    if (!res || res.status === 404) return c.notFound();
+    return res;
+  });
+  return app;
+}

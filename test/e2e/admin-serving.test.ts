@@ -1,0 +1,119 @@
+/**
+ * Serving the web UIs (issue 7): the built SPA at /if/admin/ and /if/user/ on the Node host and on
+ * the Worker (`wrangler dev` with `[assets]`): login redirect with `?next=`, client-side routes
+ * falling back to index.html, admin only for superusers, hashed assets cacheable for a year.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/core/config.js";
+import { startNodeServer, type NodeServer } from "../../src/node/server.js";
+import { cleanEnv, freePort, start, waitForHttp, type Spawned } from "../support/process.js";
+import { HttpSession } from "../support/spa-session.js";
+
+const PASSWORD = "a-long-and-Unusual-passphrase-42";
+const adminHtml = () => readFileSync(new URL("../../web/dist/static/web/admin.html", import.meta.url), "utf8");
+const assetOf = (html: string) => /src="(\/static\/web\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+
+describe("web UIs on the Node host", () => {
+  let server: NodeServer;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "threshold-ui-"));
+    const cfg = { ...loadConfig({ THRESHOLD_ENVIRONMENT: "test", THRESHOLD_DATA_DIR: dataDir, THRESHOLD_SECRET_KEY: "s".repeat(40) }), PORT: 0 };
+    server = await startNodeServer(cfg, { hostname: "127.0.0.1" });
+    const { deps } = server;
+    const admin = await deps.store.users.byUsername("akadmin");
+    const hash = await deps.passwords.hash(PASSWORD);
+    await deps.store.users.setPassword(admin!.pk, hash, deps.clock.now());
+    await deps.store.users.create({ username: "plain", name: "Plain User", passwordHash: hash });
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("sends / to the portal and anonymous visitors to the login flow with ?next=", async () => {
+    const s = new HttpSession(server.url.replace("localhost", "127.0.0.1"));
+    const root = await s.fetch("/");
+    expect([root.status, root.headers.get("location")]).toEqual([302, "/if/user/"]);
+    const deep = await s.fetch("/if/admin/users/12?tab=sessions");
+    expect(deep.status).toBe(302);
+    expect(deep.headers.get("location")).toBe(`/if/flow/default-authentication-flow/?next=${encodeURIComponent("/if/admin/users/12?tab=sessions")}`);
+    const bare = await s.fetch("/if/user");
+    expect([bare.status, bare.headers.get("location")]).toEqual([301, "/if/user/"]);
+  });
+
+  it("serves the admin SPA for any client-side route to a superuser, with CSP and a CSRF cookie", async () => {
+    const s = new HttpSession(server.url.replace("localhost", "127.0.0.1"));
+    await s.login("akadmin", PASSWORD);
+    for (const path of ["/if/admin/", "/if/admin/users/12", "/if/admin/flows/default-authentication-flow"]) {
+      const res = await s.fetch(path);
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toBe(adminHtml());
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    }
+    expect(s.jar.get("authentik_csrf")).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect((await s.fetch("/if/user/sessions")).status).toBe(200);
+  });
+
+  it("sends users who are not superusers from the admin UI to the portal", async () => {
+    const s = new HttpSession(server.url.replace("localhost", "127.0.0.1"));
+    await s.login("plain", PASSWORD);
+    const res = await s.fetch("/if/admin/");
+    expect([res.status, res.headers.get("location")]).toEqual([302, "/if/user/"]);
+    expect((await s.fetch("/if/user/")).status).toBe(200);
+  });
+
+  it("serves hashed assets as immutable, revalidates by ETag, and refuses paths outside web/dist", async () => {
+    const asset = assetOf(adminHtml());
+    const res = await fetch(server.url + asset);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    const again = await fetch(server.url + asset, { headers: { "If-None-Match": res.headers.get("etag")! } });
+    expect(again.status).toBe(304);
+    for (const bad of ["/static/web/..%2f..%2f..%2fpackage.json", "/static/web/%2e%2e/%2e%2e/_headers", "/static/web/assets/missing-abc.js"]) {
+      expect((await fetch(server.url + bad)).status, bad).toBe(404);
+    }
+  });
+});
+
+describe("web UIs on the Worker (wrangler dev, [assets])", () => {
+  let proc: Spawned;
+  let base: string;
+  let stateDir: string;
+  beforeAll(async () => {
+    const port = await freePort();
+    stateDir = mkdtempSync(join(tmpdir(), "threshold-wrangler-ui-"));
+    const args = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()), "--persist-to", stateDir, "--log-level", "warn"];
+    // No database is needed: anonymous requests never reach it, assets never reach the Worker.
+    for (const [k, v] of Object.entries({ THRESHOLD_ENVIRONMENT: "test", THRESHOLD_SECRET_KEY: "w".repeat(40), DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" })) args.push("--var", `${k}:${v}`);
+    proc = start("npx", args, cleanEnv());
+    base = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${base}/-/health/live/`, { proc, timeoutMs: 150_000 });
+  });
+  afterAll(async () => {
+    await proc?.stop();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("redirects anonymous visitors to the login flow and / to the portal", async () => {
+    const res = await fetch(`${base}/if/admin/applications`, { redirect: "manual" });
+    expect([res.status, res.headers.get("location")]).toEqual([302, `/if/flow/default-authentication-flow/?next=${encodeURIComponent("/if/admin/applications")}`]);
+    const root = await fetch(`${base}/`, { redirect: "manual" });
+    expect(root.headers.get("location")).toBe("/if/user/");
+  });
+
+  it("serves the built assets from [assets] with the immutable cache header", async () => {
+    const asset = assetOf(adminHtml());
+    const res = await fetch(base + asset);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/javascript/);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(await res.text()).toBe(readFileSync(new URL(`../../web/dist${asset}`, import.meta.url), "utf8"));
+    expect((await fetch(`${base}/_headers`)).status).not.toBe(200);
+  });
+});

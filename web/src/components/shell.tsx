@@ -1,0 +1,84 @@
+/** The frame of both UIs: navigation (sidebar, or a drawer on phones), top bar, content. */
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { Link, useLocation } from "wouter-preact";
+import { useApi } from "../lib/api";
+import type { Brand, SessionUser } from "../lib/types";
+
+export interface NavSection {
+  title?: string;
+  items: [href: string, label: string][];
+}
+
+export const LOGOUT_URL = "/if/flow/default-invalidation-flow/";
+
+export function useMe() {
+  return useApi<SessionUser>("core/users/me/", undefined, { revalidateOnFocus: false });
+}
+
+export function useBrand() {
+  return useApi<Brand & { ui_footer_links?: unknown }>("core/brands/current/", undefined, { revalidateOnFocus: false, shouldRetryOnError: false });
+}
+
+function isActive(location: string, href: string): boolean {
+  return href === "/" ? location === "/" : location === href || location.startsWith(href + "/");
+}
+
+export function Shell(props: { nav: NavSection[]; topbar?: ComponentChildren; children: ComponentChildren; switchTo?: [href: string, label: string] }) {
+  const [location] = useLocation();
+  const [open, setOpen] = useState(false);
+  const me = useMe();
+  const brand = useBrand();
+  const title = brand.data?.branding_title || "Threshold";
+  useEffect(() => setOpen(false), [location]);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+  return (
+    <div class={`shell ${open ? "nav-open" : ""}`}>
+      <aside class="sidebar" onClick={(e) => (e.target as HTMLElement).tagName === "A" && setOpen(false)}>
+        <div class="brand">
+          {brand.data?.branding_logo && !brand.data.branding_logo.startsWith("/static/dist/assets/") ? (
+            <img src={brand.data.branding_logo} alt="" />
+          ) : (
+            <span class="brand-mark">T</span>
+          )}
+          <span>{title}</span>
+        </div>
+        <nav class="nav" aria-label="Main">
+          {props.nav.map((section, i) => (
+            <div key={i}>
+              {section.title && <div class="nav-section">{section.title}</div>}
+              {section.items.map(([href, label]) => (
+                <Link key={href} href={href} class={isActive(location, href) ? "active" : ""}>
+                  {label}
+                </Link>
+              ))}
+            </div>
+          ))}
+        </nav>
+      </aside>
+      <div class="main">
+        <header class="topbar">
+          <button type="button" class="btn icon menu-button" aria-label="Menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+            ☰
+          </button>
+          <div class="spacer" />
+          {props.topbar}
+          {props.switchTo && (
+            <a class="btn small" href={props.switchTo[0]}>
+              {props.switchTo[1]}
+            </a>
+          )}
+          <span class="small muted" data-testid="whoami">
+            {me.data?.user.username}
+          </span>
+          <a class="btn small" href={LOGOUT_URL}>
+            Sign out
+          </a>
+        </header>
+        <main class="content">{props.children}</main>
+      </div>
+    </div>
+  );
+}

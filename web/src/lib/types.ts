@@ -1,0 +1,234 @@
+/**
+ * API shapes, named and shaped as authentik's OpenAPI schema names them (the generated
+ * `schema.d.ts` from `/api/v3/schema/` is the source; these are the fields the UI reads).
+ */
+export interface Pagination {
+  next: number;
+  previous: number;
+  count: number;
+  current: number;
+  total_pages: number;
+  start_index: number;
+  end_index: number;
+}
+export interface Paginated<T> {
+  pagination: Pagination;
+  results: T[];
+}
+
+export interface GroupRef {
+  pk: string;
+  name: string;
+  is_superuser?: boolean;
+}
+export interface User {
+  pk: number;
+  username: string;
+  name: string;
+  email: string;
+  is_active: boolean;
+  is_superuser?: boolean;
+  last_login: string | null;
+  date_joined?: string;
+  path?: string;
+  type?: string;
+  uid?: string;
+  avatar?: string;
+  attributes?: Record<string, unknown>;
+  groups?: string[];
+  groups_obj?: GroupRef[] | null;
+}
+export interface SessionUser {
+  user: User;
+  original?: User | null;
+}
+export interface Group {
+  pk: string;
+  num_pk?: number;
+  name: string;
+  is_superuser: boolean;
+  parent: string | null;
+  parent_name?: string | null;
+  users?: number[];
+  attributes?: Record<string, unknown>;
+}
+export interface Application {
+  pk: string;
+  name: string;
+  slug: string;
+  provider: number | null;
+  provider_obj?: Provider | null;
+  launch_url?: string | null;
+  meta_launch_url?: string;
+  meta_icon?: string | null;
+  meta_description?: string;
+  meta_publisher?: string;
+  group?: string;
+  policy_engine_mode?: "all" | "any";
+  open_in_new_tab?: boolean;
+}
+export interface Provider {
+  pk: number;
+  name: string;
+  component?: string;
+  assigned_application_slug?: string | null;
+  assigned_application_name?: string | null;
+  verbose_name?: string;
+  meta_model_name?: string;
+  authorization_flow?: string;
+  invalidation_flow?: string;
+  [key: string]: unknown;
+}
+export interface Token {
+  pk?: string;
+  identifier: string;
+  intent: "api" | "app_password" | "recovery" | "verification";
+  user?: number;
+  user_obj?: User;
+  description?: string;
+  expires?: string | null;
+  expiring?: boolean;
+}
+export interface Brand {
+  brand_uuid: string;
+  domain: string;
+  default: boolean;
+  branding_title: string;
+  branding_logo?: string;
+  branding_favicon?: string;
+  flow_authentication?: string | null;
+  flow_invalidation?: string | null;
+  flow_recovery?: string | null;
+  flow_user_settings?: string | null;
+}
+export interface AuthenticatedSession {
+  uuid: string;
+  current: boolean;
+  user: number;
+  last_ip: string;
+  last_user_agent?: string;
+  last_used: string;
+  expires?: string | null;
+  user_agent?: { user_agent?: { family?: string }; os?: { family?: string } };
+  geo_ip?: { country?: string; city?: string } | null;
+}
+export interface Device {
+  pk: number | string;
+  name: string;
+  type: string;
+  verbose_name?: string;
+  meta_model_name?: string;
+  confirmed?: boolean;
+  created?: string;
+  last_used?: string | null;
+}
+export interface Flow {
+  pk: string;
+  slug: string;
+  name: string;
+  title: string;
+  designation: string;
+  authentication?: string;
+  policy_engine_mode?: "all" | "any";
+  denied_action?: string;
+  layout?: string;
+  export_url?: string;
+}
+export interface Stage {
+  pk: string;
+  name: string;
+  component?: string;
+  verbose_name?: string;
+  meta_model_name?: string;
+  [key: string]: unknown;
+}
+export interface FlowStageBinding {
+  pk: string;
+  target: string;
+  stage: string;
+  stage_obj?: Stage;
+  order: number;
+  evaluate_on_plan?: boolean;
+  re_evaluate_policies?: boolean;
+  policy_engine_mode?: "all" | "any";
+  invalid_response_action?: string;
+}
+export interface Policy {
+  pk: string;
+  name: string;
+  component?: string;
+  verbose_name?: string;
+  meta_model_name?: string;
+  bound_to?: number;
+  execution_logging?: boolean;
+  [key: string]: unknown;
+}
+export interface PolicyBinding {
+  pk: string;
+  policy: string | null;
+  group: string | null;
+  user: number | null;
+  policy_obj?: Policy | null;
+  group_obj?: Group | null;
+  user_obj?: User | null;
+  target: string;
+  negate: boolean;
+  enabled: boolean;
+  order: number;
+  timeout: number;
+  failure_result?: boolean;
+}
+export interface Event {
+  pk: string;
+  action: string;
+  app?: string;
+  user: { pk?: number; username?: string; email?: string } & Record<string, unknown>;
+  context: Record<string, unknown>;
+  client_ip: string | null;
+  created: string;
+  expires?: string;
+  brand?: Record<string, unknown>;
+}
+export interface EventVolume {
+  action: string;
+  time: string;
+  count: number;
+}
+export interface Notification {
+  pk: string;
+  severity: "notice" | "warning" | "alert";
+  body: string;
+  created: string;
+  event?: Event | null;
+  seen: boolean;
+}
+export interface Outpost {
+  pk: string;
+  name: string;
+  type: "ldap" | "proxy" | "radius" | "rac";
+  providers: number[];
+  providers_obj?: Provider[];
+  service_connection?: string | null;
+  token_identifier?: string;
+  config?: Record<string, unknown>;
+  managed?: string | null;
+}
+export interface OutpostHealth {
+  uid: string;
+  last_seen: string | null;
+  version?: string | null;
+  version_should?: string;
+  version_outdated?: boolean;
+  hostname?: string;
+}
+export interface CertificateKeyPair {
+  pk: string;
+  name: string;
+  fingerprint_sha256: string | null;
+  fingerprint_sha1?: string | null;
+  cert_expiry: string | null;
+  cert_subject?: string | null;
+  private_key_available: boolean;
+  private_key_type?: string | null;
+  managed?: string | null;
+}
