@@ -30,6 +30,14 @@ function single(params: URLSearchParams, name: string): string | null {
   return all[0] ?? null;
 }
 
+function looksLikeXml(bytes: Uint8Array): boolean {
+  for (const b of bytes.subarray(0, 64)) {
+    if (b === 0x3c) return true; // "<"
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf) return false;
+  }
+  return false;
+}
+
 /** Decodes `param` of a Redirect (deflated) or POST (plain base64) binding message. */
 export async function decodeMessage(binding: Binding, params: URLSearchParams, param: MessageParam = "SAMLRequest"): Promise<DecodedMessage> {
   const encoded = single(params, param);
@@ -37,7 +45,9 @@ export async function decodeMessage(binding: Binding, params: URLSearchParams, p
   const relayState = single(params, "RelayState");
   if (relayState !== null && relayState.length > 1024) throw new SamlRequestError("RelayState is too long.");
   const bytes = decodeBase64(encoded);
-  const xml = checkedXmlText(binding === "redirect" ? await inflateRaw(bytes) : bytes);
+  // POST messages are plain XML (Bindings §3.5.4), but some SPs (node-saml) deflate them as in
+  // the Redirect binding: accept both, with the same inflate limit.
+  const xml = checkedXmlText(binding === "redirect" || !looksLikeXml(bytes) ? await inflateRaw(bytes) : bytes);
   return { xml, doc: parseXml(xml), relayState };
 }
 

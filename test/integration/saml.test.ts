@@ -1,0 +1,216 @@
+/**
+ * SAML 2.0 IdP in-process with @node-saml/node-saml 5 as the SP: SP-initiated SSO over the
+ * Redirect and POST bindings (signed AuthnRequests verified), IdP-initiated SSO, SLO, encrypted
+ * assertions, NameID and attribute mappings, and xmlsec1 verifying both signatures with the
+ * certificate from Threshold's metadata.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { login } from "../support/oauth2.js";
+import { ACS, certificatePem, metadataCertificate, readForm, readRedirectPage, responseXml, setupSaml, SLS, SP_ENTITY, type SamlEnv } from "../support/saml.js";
+import type { FlowClient } from "../support/flows.js";
+
+const EMAIL_ATTR = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress";
+const USERNAME_ATTR = "http://schemas.goauthentik.io/2021/02/saml/username";
+const UID_ATTR = "http://schemas.goauthentik.io/2021/02/saml/uid";
+const GROUP_ATTR = "http://schemas.xmlsoap.org/claims/Group";
+
+/** Follows same-origin redirects; returns the final (non-redirect) response. */
+async function follow(browser: FlowClient, path: string, init: RequestInit = {}): Promise<Response> {
+  let res = await browser.request(path, init);
+  for (let i = 0; i < 10 && res.status >= 300 && res.status < 400; i++) {
+    const next = new URL(res.headers.get("location")!, "http://localhost");
+    res = await browser.request(next.pathname + next.search);
+  }
+  return res;
+}
+
+function postForm(fields: Record<string, string>): RequestInit {
+  return { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() };
+}
+
+describe("SAML IdP with node-saml as the SP (in-process)", () => {
+  let env: SamlEnv;
+  let browser: FlowClient;
+
+  beforeAll(async () => {
+    env = await setupSaml({ verify: true, settings: { sign_response: true } });
+    browser = env.browser();
+    await login(browser);
+  });
+  afterAll(async () => {
+    await env.deps.queue.drain();
+    await env.deps.store.close();
+  });
+
+  it("publishes metadata with the signing certificate, both bindings and WantAuthnRequestsSigned", async () => {
+    const res = await env.app.request(`${env.base}/metadata/`, {}, env.deps);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/xml/);
+    const xml = await res.text();
+    expect(xml).toContain(`entityID="threshold-`);
+    expect(xml).toContain('WantAuthnRequestsSigned="true"');
+    expect(xml).toContain(`Location="${env.base}/sso/binding/redirect/"`);
+    expect(xml).toContain(`Location="${env.base}/sso/binding/post/"`);
+    expect(xml).toContain(`Location="${env.base}/slo/binding/redirect/"`);
+    const cert = execFileSync("openssl", ["x509", "-noout", "-subject"], { input: certificatePem(metadataCertificate(xml)) }).toString();
+    expect(cert).toMatch(/CN\s*=\s*threshold/);
+  });
+
+  it("SP-initiated over HTTP-Redirect with a signed request: node-saml validates NameID and attributes", async () => {
+    const sp = await env.client();
+    const url = new URL(await sp.getAuthorizeUrlAsync("relay-redirect", undefined, {}));
+    expect(url.searchParams.get("Signature")).toBeTruthy();
+    const res = await follow(browser, url.pathname + url.search);
+    expect(res.status).toBe(200);
+    const { action, fields } = readForm(await res.text());
+    expect(action).toBe(ACS);
+    expect(fields.RelayState).toBe("relay-redirect");
+    const { profile } = await sp.validatePostResponseAsync(fields);
+    expect(profile!.nameID).toBe("alice@example.com");
+    expect(profile!.nameIDFormat).toBe("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress");
+    expect(profile![EMAIL_ATTR]).toBe("alice@example.com");
+    expect(profile![USERNAME_ATTR]).toBe("alice");
+    expect(profile![UID_ATTR]).toBe(String(env.user.pk));
+    expect(profile![GROUP_ATTR]).toEqual(expect.arrayContaining(["engineers", "staff"]));
+    expect(profile!.issuer).toMatch(/^threshold-/);
+  });
+
+  it("SP-initiated over HTTP-POST with an enveloped signature", async () => {
+    const sp = await env.client({ authnRequestBinding: "HTTP-POST", entryPoint: `${env.base}/sso/binding/post/` });
+    const html = await sp.getAuthorizeFormAsync("relay-post", undefined);
+    const request = readForm(html);
+    expect(request.action).toBe(`${env.base}/sso/binding/post/`);
+    const res = await follow(browser, new URL(request.action).pathname, postForm(request.fields));
+    const { fields } = readForm(await res.text());
+    expect(fields.RelayState).toBe("relay-post");
+    const { profile } = await sp.validatePostResponseAsync(fields);
+    expect(profile!.nameID).toBe("alice@example.com");
+  });
+
+  it("xmlsec1 accepts the Response and Assertion signatures with the certificate from the metadata", async () => {
+    const sp = await env.client();
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
+    const xml = responseXml(fields);
+    const metadata = await (await env.app.request(`${env.base}/metadata/`, {}, env.deps)).text();
+    const dir = mkdtempSync(join(tmpdir(), "threshold-xmlsec-"));
+    try {
+      writeFileSync(join(dir, "response.xml"), xml);
+      writeFileSync(join(dir, "idp.pem"), certificatePem(metadataCertificate(metadata)));
+      const verify = (node: string) =>
+        execFileSync("xmlsec1", [
+          "--verify",
+          "--pubkey-cert-pem",
+          join(dir, "idp.pem"),
+          "--id-attr:ID",
+          "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+          "--id-attr:ID",
+          "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+          "--node-xpath",
+          node,
+          join(dir, "response.xml"),
+        ], { stdio: ["ignore", "pipe", "pipe"] }).toString();
+      verify("/*[local-name()='Response']/*[local-name()='Signature']");
+      verify("//*[local-name()='Assertion']/*[local-name()='Signature']");
+      // A tampered assertion fails.
+      writeFileSync(join(dir, "response.xml"), xml.replace("alice@example.com</saml:AttributeValue>", "mallory@example.com</saml:AttributeValue>"));
+      expect(() => verify("//*[local-name()='Assertion']/*[local-name()='Signature']")).toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("IdP-initiated login posts an unsolicited Response with the default relay state", async () => {
+    const idp = await setupSaml({ deps: env.deps, settings: { default_relay_state: "https://sp.example.com/home", default_name_id_policy: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" } });
+    const sp = await idp.client({ validateInResponseTo: "never" as never });
+    const res = await follow(browser, `/application/saml/${idp.slug}/sso/binding/init/`);
+    const { action, fields } = readForm(await res.text());
+    expect(action).toBe(ACS);
+    expect(fields.RelayState).toBe("https://sp.example.com/home");
+    expect(responseXml(fields)).not.toContain("InResponseTo");
+    const { profile } = await sp.validatePostResponseAsync(fields);
+    expect(profile!.nameIDFormat).toBe("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent");
+    expect(profile!.nameID).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("encrypts the assertion to the SP's certificate; node-saml decrypts it with the SP key", async () => {
+    const idp = await setupSaml({ deps: env.deps, encrypt: true });
+    const sp = await idp.client();
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
+    const xml = responseXml(fields);
+    expect(xml).toContain("EncryptedAssertion");
+    expect(xml).toContain("http://www.w3.org/2009/xmlenc11#aes256-gcm");
+    expect(xml).not.toContain("alice@example.com");
+    const { profile } = await sp.validatePostResponseAsync(fields);
+    expect(profile!.nameID).toBe("alice@example.com");
+    expect(profile![USERNAME_ATTR]).toBe("alice");
+  });
+
+  it("applies a CEL NameID mapping and custom attribute mappings", async () => {
+    const idp = await setupSaml({
+      deps: env.deps,
+      settings: {
+        name_id_mapping: `"u-" + request.user.username`,
+        property_mappings: [{ name: "display", saml_name: "displayName", friendly_name: "Display", expression: `request.user.name + " (" + string(size(request.user.groups)) + ")"` }],
+      },
+    });
+    const sp = await idp.client();
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
+    const { profile } = await sp.validatePostResponseAsync(fields);
+    expect(profile!.nameID).toBe("u-alice");
+    expect(profile!.displayName).toBe("Alice A (2)");
+    expect(profile![EMAIL_ATTR]).toBeUndefined();
+  });
+
+  it("SP-initiated SLO ends the session and returns a signed LogoutResponse node-saml accepts", async () => {
+    const b = env.browser();
+    await login(b);
+    const sp = await env.client();
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(b, url.pathname + url.search)).text());
+    const { profile } = await sp.validatePostResponseAsync(fields);
+    const logout = new URL(await sp.getLogoutUrlAsync(profile!, "relay-slo", {}));
+    expect(logout.searchParams.get("Signature")).toBeTruthy();
+    const res = await b.request(logout.pathname + logout.search);
+    expect(res.status).toBe(200);
+    const back = readRedirectPage(await res.text());
+    expect(back.origin + back.pathname).toBe(SLS);
+    expect(back.searchParams.get("RelayState")).toBe("relay-slo");
+    const originalQuery = back.search.slice(1);
+    const result = await sp.validateRedirectAsync(Object.fromEntries(back.searchParams), originalQuery);
+    expect(result.loggedOut).toBe(true);
+    // The browser session is gone: the next SSO goes to the login flow.
+    const again = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const first = await b.request(again.pathname + again.search);
+    const resume = await b.request(new URL(first.headers.get("location")!, "http://localhost").pathname);
+    expect(resume.status).toBe(302);
+    expect(resume.headers.get("location")).toMatch(/^\/if\/flow\/default-authentication-flow\/\?next=/);
+  });
+
+  it("an anonymous browser is sent to the login flow and back to the request", async () => {
+    const b = env.browser();
+    const sp = await env.client();
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const first = await b.request(url.pathname + url.search);
+    expect(first.status).toBe(303);
+    const resume = await b.request(first.headers.get("location")!);
+    const loginUrl = new URL(resume.headers.get("location")!, "http://localhost");
+    const next = loginUrl.searchParams.get("next")!;
+    expect(next).toMatch(new RegExp(`^/application/saml/${env.slug}/sso/resume/`));
+    const q = `next=${encodeURIComponent(next)}`;
+    await b.get("default-authentication-flow", q);
+    await b.post("default-authentication-flow", { component: "ak-stage-identification", uid_field: "alice" }, { query: q });
+    const done = await b.post("default-authentication-flow", { component: "ak-stage-password", password: "correct horse" }, { query: q });
+    expect(done.body).toMatchObject({ component: "xak-flow-redirect", to: next });
+    const { fields } = readForm(await (await follow(b, next)).text());
+    const { profile } = await sp.validatePostResponseAsync(fields);
+    expect(profile!.nameID).toBe("alice@example.com");
+    expect(SP_ENTITY).toBeTruthy();
+  });
+});
