@@ -12,6 +12,7 @@ import { flowPageRoutes } from "./http/routes/flows/pages.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { staticRoutes } from "./http/routes/static.js";
 import { webAssetRoutes, webUiRoutes } from "./http/routes/ui.js";
+import { deviceRoutes } from "./protocols/oauth2/device-page.js";
 import { oauth2MetadataRoutes, oauth2Routes } from "./protocols/oauth2/routes.js";
 import { directoryRoutes, outpostRoutes } from "./protocols/ldap/routes.js";
 import { samlRoutes } from "./protocols/saml/routes.js";
@@ -44,6 +45,8 @@ export function createApp(): Hono<AppEnv> {
   // OAuth2/OIDC at authentik's paths (DESIGN §6).
   app.route("/application/o", oauth2Routes());
   app.route("/.well-known/oauth-authorization-server/application/o", oauth2MetadataRoutes());
+  // RFC 8628 user code entry (authentik: `/device`).
+  app.route("/device", deviceRoutes());
   // SAML 2.0 IdP at authentik's paths; its handlers load lazily.
   app.route("/application/saml", samlRoutes());
 

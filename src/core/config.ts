@@ -164,6 +164,21 @@ export const CONFIG_KEYS = {
     default: "threshold@localhost",
     doc: "From address of outgoing mail, e.g. `Threshold <auth@example.com>`.",
   }),
+  THRESHOLD_OAUTH2__DYNAMIC_CLIENT_REGISTRATION: key({
+    schema: bool,
+    default: "false",
+    doc: "OAuth2 Dynamic Client Registration (RFC 7591/7592) at `/application/o/register/`: anyone who can reach it (or holds `THRESHOLD_OAUTH2__REGISTRATION_TOKEN`) can create OAuth2 clients. Off by default.",
+  }),
+  THRESHOLD_OAUTH2__REGISTRATION_TOKEN: key({
+    schema: z.string().min(16, "must be at least 16 characters"),
+    doc: "Initial access token (RFC 7591 §3) that dynamic registrations must present as `Authorization: Bearer`; unset = open registration.",
+    secret: true,
+  }),
+  THRESHOLD_OAUTH2__REGISTRATION_FLOW: key({
+    schema: z.string().regex(/^[-a-zA-Z0-9_]{1,255}$/, "must be a flow slug"),
+    default: "default-provider-authorization-explicit-consent",
+    doc: "Slug of the authorization flow that dynamically registered clients use.",
+  }),
   THRESHOLD_NEON_WS_PROXY: key({
     schema: z.string().min(1),
     doc: "Development/CI only: `host:port` of a local WebSocket→TCP proxy (`test/support/neon-ws-proxy.ts`) so the Neon driver reaches a plain PostgreSQL.",

@@ -1,9 +1,11 @@
 /**
- * The authorization endpoint (RFC 6749 §4.1, OIDC Core §3.1.2), as small ordered checks. The
- * client and the redirect URI are validated first; until then every error is a page (never a
- * redirect: an unvalidated redirect URI is an open redirector). After that, errors go back to
- * the client in its response mode. An authenticated request plans the provider's authorization
- * flow with `application` in context and appends the fulfilment step that issues the code.
+ * The authorization endpoint (RFC 6749 §4.1, OIDC Core §3.1.2/§3.2/§3.3), as small ordered
+ * checks. A pushed request (RFC 9126 `request_uri`) is expanded first. The client and the
+ * redirect URI are validated next; until then every error is a page (never a redirect: an
+ * unvalidated redirect URI is an open redirector). After that, errors go back to the client in
+ * its response mode. An authenticated request plans the provider's authorization flow with
+ * `application` in context and appends the fulfilment step that issues the response (a code,
+ * and for the implicit and hybrid response types tokens).
  */
 import type { Context } from "hono";
 import { sha256Hex } from "../../core/encoding.js";
@@ -16,9 +18,13 @@ import type { RequestInfo } from "../../flows/stage.js";
 import { clientIp, currentUser, logoutSession, setSessionFlow, type SessionEnv } from "../../http/middleware/session.js";
 import type { User } from "../../ports/store.js";
 import { recordEvent } from "../../services/events.js";
-import { BASE_PATH, providerByClientId } from "./provider.js";
+import { checkDpopJkt } from "./dpop.js";
+import { pushedRequest, repushRequest } from "./par.js";
+import { BASE_PATH, issuerOf, providerByClientId } from "./provider.js";
 import { formPostPage, navigatePage, responseUrl, type ResponseMode } from "./render.js";
+import { parseResources } from "./resource.js";
 import { parseProvider, type OAuth2Provider } from "./settings.js";
+import { issueTokens, providerKey, signIdToken, type AuthContext, type IssueInput } from "./tokens.js";
 
 type Ctx = Context<SessionEnv>;
 
@@ -32,12 +38,20 @@ export interface AuthorizeRequest {
   clientId: string;
   redirectUri: string;
   responseMode: ResponseMode;
+  /** Sorted parts of `response_type` (absent in plans saved before implicit/hybrid: `["code"]`). */
+  responseType?: string[];
   scope: string[];
   state: string | null;
   nonce: string | null;
   codeChallenge: string | null;
   codeChallengeMethod: string | null;
   sid: string | null;
+  /** RFC 9449 §10 `dpop_jkt`: the code is bound to this key. */
+  dpopJkt?: string | null;
+  /** RFC 8707 resources. */
+  resource?: string[];
+  /** The request's origin (issuer of tokens issued from the authorization endpoint). */
+  origin?: string;
 }
 
 const one = (p: URLSearchParams, name: string): string | null => {
@@ -79,16 +93,33 @@ function checkRedirectUri(provider: OAuth2Provider, p: URLSearchParams): string 
 }
 
 // --- 2. the request (errors go back to the client) ----------------------------------------
+/** OIDC Core §3 and OAuth 2.0 Multiple Response Types: code, implicit and hybrid. */
+export const RESPONSE_TYPES = ["code", "id_token", "id_token token", "code id_token", "code token", "code id_token token"];
+const canonicalType = (t: string) => t.split(" ").filter(Boolean).sort().join(" ");
+const SUPPORTED_TYPES = new Map(RESPONSE_TYPES.map((t) => [canonicalType(t), t.split(" ")]));
+
+/** The response type's parts, or null when it is missing or unsupported (decided later). */
+function responseTypeOf(p: URLSearchParams): string[] | null {
+  const all = p.getAll("response_type");
+  return all.length === 1 ? (SUPPORTED_TYPES.get(canonicalType(all[0]!)) ?? null) : null;
+}
+
+/** Fragment is the default for anything that returns tokens (Multiple Response Types §5). */
 function checkResponseMode(p: URLSearchParams): ResponseMode {
-  const mode = one(p, "response_mode") ?? "query";
+  const type = responseTypeOf(p);
+  const tokens = !!type && (type.length > 1 || type[0] !== "code");
+  const mode = one(p, "response_mode") ?? (tokens ? "fragment" : "query");
   if (mode !== "query" && mode !== "fragment" && mode !== "form_post") throw new OAuthError("invalid_request", "Unsupported response_mode.");
+  if (tokens && mode === "query") throw new OAuthError("invalid_request", "Tokens are never returned in the query; use fragment or form_post.");
   return mode;
 }
 
-function checkResponseType(p: URLSearchParams): void {
+function checkResponseType(p: URLSearchParams): string[] {
   const type = one(p, "response_type");
   if (!type) throw new OAuthError("invalid_request", "Missing response_type.");
-  if (type !== "code") throw new OAuthError("unsupported_response_type", "Only response_type=code is supported.");
+  const parts = responseTypeOf(p);
+  if (!parts) throw new OAuthError("unsupported_response_type", "Unsupported response_type.");
+  return parts;
 }
 
 function checkScope(provider: OAuth2Provider, p: URLSearchParams): string[] {
@@ -97,12 +128,12 @@ function checkScope(provider: OAuth2Provider, p: URLSearchParams): string[] {
   return [...new Set(requested.filter((s) => provider.scopes.has(s)))];
 }
 
-/** RFC 7636: S256 only; required for public clients. */
-function checkPkce(provider: OAuth2Provider, p: URLSearchParams): { challenge: string | null; method: string | null } {
+/** RFC 7636: S256 only; required for public clients that get a code. */
+function checkPkce(provider: OAuth2Provider, p: URLSearchParams, responseType: string[]): { challenge: string | null; method: string | null } {
   const challenge = one(p, "code_challenge");
   const method = one(p, "code_challenge_method") ?? (challenge ? "plain" : null);
   if (!challenge) {
-    if (provider.settings.client_type === "public") throw new OAuthError("invalid_request", "PKCE (S256) is required for public clients.");
+    if (provider.settings.client_type === "public" && responseType.includes("code")) throw new OAuthError("invalid_request", "PKCE (S256) is required for public clients.");
     return { challenge: null, method: null };
   }
   if (method !== "S256") throw new OAuthError("invalid_request", "code_challenge_method must be S256.");
@@ -137,13 +168,14 @@ function deliver(c: Ctx, req: Pick<AuthorizeRequest, "redirectUri" | "responseMo
   return c.redirect(responseUrl(req.redirectUri, req.responseMode, all), 302);
 }
 
-/** Creates the authorization code for `user` and returns the response parameters. */
+/** Creates the authorization response for `user`: a code and/or tokens (implicit, hybrid). */
 async function issueCode(deps: Deps, req: AuthorizeRequest, user: User): Promise<Record<string, string>> {
-  const code = deps.random.token(32);
   const now = deps.clock.now();
   const parsed = parseProvider(deps, await deps.store.oauth2.providerByPk(req.providerPk));
   if (!parsed) throw new OAuthError("server_error", "The provider is unavailable.", 500);
-  await deps.store.oauth2.createCode({
+  const type = req.responseType ?? ["code"];
+  const code = type.includes("code") ? deps.random.token(32) : null;
+  if (code) await deps.store.oauth2.createCode({
     codeHash: await sha256Hex(code),
     providerPk: req.providerPk,
     userPk: user.pk,
@@ -154,6 +186,8 @@ async function issueCode(deps: Deps, req: AuthorizeRequest, user: User): Promise
     codeChallengeMethod: req.codeChallengeMethod,
     authTime: user.lastLogin ?? now,
     sessionId: req.sid,
+    dpopJkt: req.dpopJkt ?? null,
+    resource: req.resource ?? [],
     expires: new Date(now.getTime() + parsed.lifetimes.code),
   });
   await recordEvent(deps, {
@@ -161,7 +195,31 @@ async function issueCode(deps: Deps, req: AuthorizeRequest, user: User): Promise
     user,
     context: { authorized_application: parsed.application ? { pk: parsed.application.pk, slug: parsed.application.slug, name: parsed.application.name } : null, scopes: req.scope.join(" ") },
   });
-  return { code };
+  if (type.length === 1 && code) return { code };
+  return { ...(code ? { code } : {}), ...(await implicitTokens(deps, parsed, req, user, type, code)) };
+}
+
+/** OIDC Core §3.2.2.5/§3.3.2.5: tokens from the authorization endpoint (never a refresh token). */
+async function implicitTokens(deps: Deps, provider: OAuth2Provider, req: AuthorizeRequest, user: User, type: string[], code: string | null): Promise<Record<string, string>> {
+  const auth: AuthContext = { authTime: Math.floor((user.lastLogin ?? deps.clock.now()).getTime() / 1000), nonce: req.nonce, sid: req.sid, amr: ["pwd"] };
+  const input: IssueInput = {
+    provider,
+    issuer: issuerOf(req.origin ?? "", provider),
+    user,
+    scope: req.scope.filter((s) => s !== "offline_access"),
+    auth,
+    noRefresh: true,
+    resource: req.resource ?? [],
+    ...(code ? { code } : {}),
+  };
+  if (!type.includes("token")) {
+    // `id_token` / `code id_token`: no access token, so no at_hash; the claims go in the ID token.
+    return { id_token: await signIdToken(deps, await providerKey(deps, provider), input, null) };
+  }
+  const issued = await issueTokens(deps, input);
+  const out: Record<string, string> = { access_token: issued.access_token, token_type: issued.token_type, expires_in: String(issued.expires_in), scope: issued.scope };
+  if (type.includes("id_token") && issued.id_token) out.id_token = issued.id_token;
+  return out;
 }
 
 function parseStored(value: unknown): AuthorizeRequest | null {
@@ -212,8 +270,10 @@ function requestInfo(c: Ctx): RequestInfo {
   };
 }
 
-async function loginRedirect(c: Ctx, provider: OAuth2Provider, p: URLSearchParams): Promise<Response> {
+async function loginRedirect(c: Ctx, provider: OAuth2Provider, p: URLSearchParams, pushed: boolean): Promise<Response> {
   const deps = c.env;
+  // A pushed request is single use: the way back after login carries a fresh request_uri.
+  if (pushed) p = await repushRequest(deps, provider.settings.client_id, p);
   const brand = await deps.store.brands.forHost(new URL(c.req.url).host);
   const flowPk = provider.authenticationFlowPk ?? brand?.flowAuthentication ?? null;
   const flow = flowPk ? await deps.store.flows.byPk(flowPk) : null;
@@ -223,8 +283,12 @@ async function loginRedirect(c: Ctx, provider: OAuth2Provider, p: URLSearchParam
 }
 
 /** GET/POST `/application/o/authorize/`. */
-export async function authorize(c: Ctx, p: URLSearchParams): Promise<Response> {
+export async function authorize(c: Ctx, query: URLSearchParams): Promise<Response> {
   const deps = c.env;
+  // RFC 9126 §4: a pushed request replaces the query (client_id must agree).
+  const pushed = query.has("request_uri");
+  const p = pushed ? await pushedRequest(deps, query) : query;
+  if (!pushed && p.has("request")) throw new OAuthError("request_not_supported", "Request objects are not supported; use PAR.");
   const provider = await checkClient(deps, p);
   const redirectUri = checkRedirectUri(provider, p);
   // The redirect URI is trusted from here on; errors go back to the client.
@@ -232,22 +296,29 @@ export async function authorize(c: Ctx, p: URLSearchParams): Promise<Response> {
   const state = p.getAll("state").length === 1 ? p.get("state") : null;
   try {
     responseMode = checkResponseMode(p);
-    return await authorizeValidated(c, provider, redirectUri, responseMode, p);
+    if (!pushed && provider.settings.require_pushed_authorization_requests) throw new OAuthError("invalid_request", "This client must use pushed authorization requests.");
+    return await authorizeValidated(c, provider, redirectUri, responseMode, p, pushed);
   } catch (err) {
     if (!(err instanceof OAuthError)) throw err;
     return deliver(c, { redirectUri, responseMode, state }, { error: err.error, error_description: err.description });
   }
 }
 
-async function authorizeValidated(c: Ctx, provider: OAuth2Provider, redirectUri: string, responseMode: ResponseMode, p: URLSearchParams): Promise<Response> {
+async function authorizeValidated(c: Ctx, provider: OAuth2Provider, redirectUri: string, responseMode: ResponseMode, p: URLSearchParams, pushed: boolean): Promise<Response> {
   const deps = c.env;
-  checkResponseType(p);
+  const responseType = checkResponseType(p);
   const scope = checkScope(provider, p);
-  const pkce = checkPkce(provider, p);
+  const pkce = checkPkce(provider, p, responseType);
   const prompt = checkPrompt(p);
   const maxAge = checkMaxAge(p);
   const nonce = one(p, "nonce");
   if (nonce !== null && nonce.length > 512) throw new OAuthError("invalid_request", "nonce is too long.");
+  const implicit = responseType.some((t) => t !== "code");
+  // OIDC Core §3.2.2.1 / §3.3.2.11: nonce is required when tokens come from this endpoint.
+  if (implicit && !nonce) throw new OAuthError("invalid_request", "nonce is required for this response_type.");
+  if (responseType.includes("id_token") && !scope.includes("openid")) throw new OAuthError("invalid_scope", "response_type id_token requires the openid scope.");
+  const dpopJkt = checkDpopJkt(one(p, "dpop_jkt"));
+  const resource = parseResources(p);
   const state = one(p, "state");
 
   let user = await currentUser(c);
@@ -261,7 +332,7 @@ async function authorizeValidated(c: Ctx, provider: OAuth2Provider, redirectUri:
   }
   if (!user) {
     if (prompt.has("none")) throw new OAuthError("login_required", "The user is not logged in.");
-    return loginRedirect(c, provider, p);
+    return loginRedirect(c, provider, p, pushed);
   }
 
   const app = provider.application!;
@@ -278,12 +349,16 @@ async function authorizeValidated(c: Ctx, provider: OAuth2Provider, redirectUri:
     clientId: provider.settings.client_id,
     redirectUri,
     responseMode,
+    responseType,
     scope,
     state,
     nonce,
     codeChallenge: pkce.challenge,
     codeChallengeMethod: pkce.method,
     sid: keyHash ? (await sha256Hex(`sid:${keyHash}`)).slice(0, 32) : null,
+    dpopJkt,
+    resource,
+    origin: new URL(c.req.url).origin,
   };
   const flow = provider.authorizationFlowPk ? await deps.store.flows.byPk(provider.authorizationFlowPk) : null;
   if (!flow) throw new OAuthError("server_error", "The provider has no authorization flow.");

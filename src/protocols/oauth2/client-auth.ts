@@ -1,15 +1,24 @@
 /**
- * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3.1):
- * `client_secret_basic` or `client_secret_post`, never both; public clients send only
- * `client_id`. Secrets are compared in constant time after unwrapping.
+ * Client authentication at the token, introspection, revocation and PAR endpoints:
+ * `client_secret_basic` or `client_secret_post` (RFC 6749 §2.3.1), and JWT assertions
+ * (RFC 7523 §2.2, OIDC Core §9): `client_secret_jwt` (HMAC with the client secret) and
+ * `private_key_jwt` (the client's registered JWKS). One method per request; public clients send
+ * only `client_id`. Secrets are compared in constant time after unwrapping; assertion `jti`s are
+ * single use (replay cache in `deps.cache`).
  */
-import { timingSafeEqual } from "../../core/encoding.js";
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
+import { sha256Hex, timingSafeEqual, utf8 } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
-import { providerByClientId } from "./provider.js";
+import { BASE_PATH, issuerOf, providerByClientId } from "./provider.js";
 import { CLIENT_SECRET_CONTEXT, type OAuth2Provider } from "./settings.js";
 
 const BASIC_CHALLENGE = 'Basic realm="threshold"';
+export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/** Discovery `token_endpoint_auth_methods_supported`. */
+export const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"];
+export const ASSERTION_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"];
+const MAX_ASSERTION_LIFETIME_S = 600;
 
 function invalidClient(): OAuthError {
   return new OAuthError("invalid_client", "Client authentication failed.", 401, BASIC_CHALLENGE);
@@ -35,15 +44,38 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 
 export interface AuthenticatedClient {
   provider: OAuth2Provider;
-  /** Whether a secret was verified (false for public clients). */
+  /** Whether the client proved a credential (false for public clients). */
   confidential: boolean;
+  method: string;
+}
+
+/** Where the request was made, for assertion audiences (RFC 7523 §3 (3)). */
+export interface ClientAuthSite {
+  origin: string;
+  /** The endpoint URL the request was sent to (without query). */
+  endpoint: string;
+}
+
+function methodAllowed(provider: OAuth2Provider, method: string): void {
+  const only = provider.settings.token_endpoint_auth_method;
+  if (only && only !== method) throw invalidClient();
 }
 
 /** Authenticates the client of a back-channel request or throws `invalid_client` (401). */
-export async function authenticateClient(deps: Deps, authorization: string | undefined, form: URLSearchParams): Promise<AuthenticatedClient> {
+export async function authenticateClient(deps: Deps, authorization: string | undefined, form: URLSearchParams, site?: ClientAuthSite): Promise<AuthenticatedClient> {
+  for (const name of ["client_id", "client_secret", "client_assertion", "client_assertion_type"]) {
+    if (form.getAll(name).length > 1) throw new OAuthError("invalid_request", `Parameter '${name}' is repeated.`);
+  }
+  const assertionType = form.get("client_assertion_type");
+  const assertion = form.get("client_assertion");
   const basic = basicCredentials(authorization);
   const postId = form.get("client_id");
   const postSecret = form.get("client_secret");
+  if (assertionType !== null || assertion !== null) {
+    if (basic || postSecret !== null) throw new OAuthError("invalid_request", "Use one client authentication method.");
+    if (assertionType !== JWT_BEARER_ASSERTION || !assertion) throw invalidClient();
+    return assertedClient(deps, assertion, postId, site);
+  }
   if (basic && postSecret !== null) throw new OAuthError("invalid_request", "Use one client authentication method.");
   if (basic && postId !== null && postId !== basic.id) throw invalidClient();
   const id = basic?.id ?? postId ?? "";
@@ -52,10 +84,77 @@ export async function authenticateClient(deps: Deps, authorization: string | und
   if (!provider) throw invalidClient();
   if (provider.settings.client_type === "public") {
     if (secret) throw invalidClient();
-    return { provider, confidential: false };
+    methodAllowed(provider, "none");
+    return { provider, confidential: false, method: "none" };
   }
   if (!secret || !provider.settings.client_secret) throw invalidClient();
+  const method = basic ? "client_secret_basic" : "client_secret_post";
+  methodAllowed(provider, method);
   const expected = await deps.keys.unwrapText(provider.settings.client_secret, CLIENT_SECRET_CONTEXT);
   if (!timingSafeEqual(expected, secret)) throw invalidClient();
-  return { provider, confidential: true };
+  return { provider, confidential: true, method };
+}
+
+// Remote JWKS per URI and isolate (jose caches and rate-limits refetches).
+const remoteSets = new Map<string, JWTVerifyGetKey>();
+
+function clientKeys(provider: OAuth2Provider): JWTVerifyGetKey | null {
+  const { jwks, jwks_uri } = provider.settings;
+  if (jwks) return createLocalJWKSet({ keys: jwks.keys as JWK[] });
+  if (!jwks_uri) return null;
+  let set = remoteSets.get(jwks_uri);
+  if (!set) {
+    set = createRemoteJWKSet(new URL(jwks_uri), { timeoutDuration: 3000 });
+    remoteSets.set(jwks_uri, set);
+  }
+  return set;
+}
+
+/** RFC 7523 §3: iss = sub = client_id, aud names us, exp (bounded), single-use jti. */
+async function assertedClient(deps: Deps, assertion: string, postId: string | null, site?: ClientAuthSite): Promise<AuthenticatedClient> {
+  if (!site || assertion.length > 16_384) throw invalidClient();
+  let alg: string;
+  let iss: unknown;
+  try {
+    alg = String(decodeProtectedHeader(assertion).alg);
+    iss = decodeJwt(assertion).iss;
+  } catch {
+    throw invalidClient();
+  }
+  if (typeof iss !== "string" || (postId !== null && postId !== iss) || !ASSERTION_ALGS.includes(alg)) throw invalidClient();
+  const provider = await providerByClientId(deps, iss);
+  if (!provider || provider.settings.client_type === "public") throw invalidClient();
+  const hmac = alg.startsWith("HS");
+  const method = hmac ? "client_secret_jwt" : "private_key_jwt";
+  methodAllowed(provider, method);
+  let key: Uint8Array | JWTVerifyGetKey | null;
+  if (hmac) {
+    key = provider.settings.client_secret ? utf8.encode(await deps.keys.unwrapText(provider.settings.client_secret, CLIENT_SECRET_CONTEXT)) : null;
+  } else {
+    key = clientKeys(provider);
+  }
+  if (!key) throw invalidClient();
+  const audience = [site.endpoint, `${site.origin}${BASE_PATH}/token/`, issuerOf(site.origin, provider)];
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(assertion, key as Parameters<typeof jwtVerify>[1], {
+      issuer: iss,
+      subject: iss,
+      audience,
+      algorithms: [alg],
+      currentDate: deps.clock.now(),
+      clockTolerance: 30,
+      requiredClaims: ["exp", "jti"],
+    }));
+  } catch {
+    throw invalidClient();
+  }
+  const now = Math.floor(deps.clock.now().getTime() / 1000);
+  const exp = payload.exp as number;
+  const jti = payload.jti;
+  if (exp - now > MAX_ASSERTION_LIFETIME_S || typeof jti !== "string" || jti.length > 256) throw invalidClient();
+  // RFC 7523 §3 (7): an assertion is used once.
+  const fresh = await deps.cache.setIfAbsent(`oauth2:assertion:jti:${await sha256Hex(`${iss}:${jti}`)}`, 1, Math.max(exp - now, 1) + 60);
+  if (!fresh) throw invalidClient();
+  return { provider, confidential: true, method };
 }

@@ -5,20 +5,28 @@ import type { Deps } from "../../deps.js";
 import type { AccessToken } from "../../ports/oauth2.js";
 import type { AuthenticatedClient } from "./client-auth.js";
 import { scopeClaims, subjectOf } from "./claims.js";
+import { DPOP_ALGS, verifyDpop } from "./dpop.js";
 import { parseProvider } from "./settings.js";
 
 function invalidToken(): OAuthError {
   return new OAuthError("invalid_token", "The access token is invalid.", 401, 'Bearer realm="threshold", error="invalid_token"');
 }
 
-/** The bearer token of a userinfo request (header, or form body on POST; RFC 6750 §2). */
-export function bearerToken(authorization: string | undefined, form: URLSearchParams | null): string {
-  const fromHeader = authorization && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : null;
+/** The access token of a userinfo request and how it came (RFC 6750 §2; RFC 9449 §7.1 `DPoP`). */
+export interface PresentedToken {
+  token: string;
+  scheme: "Bearer" | "DPoP";
+}
+
+/** The access token of a userinfo request (header, or form body on POST). */
+export function bearerToken(authorization: string | undefined, form: URLSearchParams | null): PresentedToken {
+  const scheme = authorization && /^dpop /i.test(authorization) ? "DPoP" : "Bearer";
+  const fromHeader = authorization && /^(bearer|dpop) /i.test(authorization) ? authorization.slice(scheme.length + 1).trim() : null;
   const fromBody = form?.get("access_token") ?? null;
   if (fromHeader && fromBody) throw new OAuthError("invalid_request", "Send the access token once.", 400);
   const token = fromHeader ?? fromBody;
   if (!token) throw new OAuthError("invalid_request", "Missing access token.", 401, 'Bearer realm="threshold"');
-  return token;
+  return { token, scheme };
 }
 
 async function activeAccessToken(deps: Deps, token: string): Promise<AccessToken | null> {
@@ -28,9 +36,36 @@ async function activeAccessToken(deps: Deps, token: string): Promise<AccessToken
   return row;
 }
 
-export async function userinfo(deps: Deps, token: string): Promise<Record<string, unknown>> {
-  const row = await activeAccessToken(deps, token);
+/** The DPoP proof of a resource request (RFC 9449 §7). */
+export interface ResourceRequest {
+  dpop: string[];
+  method: string;
+  url: string;
+}
+
+function boundJkt(row: AccessToken): string | null {
+  const cnf = row.claims.cnf as { jkt?: unknown } | undefined;
+  return typeof cnf?.jkt === "string" ? cnf.jkt : null;
+}
+
+/** RFC 9449 §7: a DPoP-bound token needs the `DPoP` scheme and a proof by its key (with `ath`). */
+async function checkSenderConstraint(deps: Deps, row: AccessToken, presented: PresentedToken, req: ResourceRequest): Promise<void> {
+  const jkt = boundJkt(row);
+  const dpopChallenge = (error: string) => `DPoP error="${error}", algs="${DPOP_ALGS.join(" ")}"`;
+  if (!jkt) {
+    if (presented.scheme === "DPoP") throw new OAuthError("invalid_token", "The access token is not DPoP-bound.", 401, dpopChallenge("invalid_token"));
+    return;
+  }
+  if (presented.scheme !== "DPoP") throw new OAuthError("invalid_token", "The access token is DPoP-bound; present it with a DPoP proof.", 401, dpopChallenge("invalid_token"));
+  const proofJkt = await verifyDpop(deps, "resource", { headers: req.dpop, method: req.method, url: req.url, accessToken: presented.token });
+  if (!proofJkt) throw new OAuthError("invalid_dpop_proof", "Missing DPoP proof.", 401, dpopChallenge("invalid_dpop_proof"));
+  if (proofJkt !== jkt) throw new OAuthError("invalid_token", "The DPoP proof key does not match the token.", 401, dpopChallenge("invalid_token"));
+}
+
+export async function userinfo(deps: Deps, presented: PresentedToken, req: ResourceRequest): Promise<Record<string, unknown>> {
+  const row = await activeAccessToken(deps, presented.token);
   if (!row || row.userPk === null) throw invalidToken();
+  await checkSenderConstraint(deps, row, presented, req);
   const user = await deps.store.users.byPk(row.userPk);
   const provider = parseProvider(deps, await deps.store.oauth2.providerByPk(row.providerPk));
   if (!user || !user.isActive || !provider) throw invalidToken();
@@ -45,7 +80,7 @@ export async function introspect(deps: Deps, client: AuthenticatedClient, token:
   const access = await deps.store.oauth2.accessTokenByHash(hash);
   if (access) {
     if (access.revoked || access.expires <= now || access.providerPk !== client.provider.pk) return { active: false };
-    return { active: true, token_type: "Bearer", ...access.claims, scope: access.scope.join(" "), client_id: client.provider.settings.client_id };
+    return { active: true, token_type: boundJkt(access) ? "DPoP" : "Bearer", ...access.claims, scope: access.scope.join(" "), client_id: client.provider.settings.client_id };
   }
   const refresh = await deps.store.oauth2.refreshTokenByHash(hash);
   if (!refresh || refresh.revoked || refresh.used || refresh.expires <= now || refresh.providerPk !== client.provider.pk) return { active: false };

@@ -9,10 +9,14 @@ import type { AppEnv } from "../../http/env.js";
 import { clientIp, session, type SessionEnv } from "../../http/middleware/session.js";
 import { authorize, storedResponse } from "./authorize.js";
 import { authenticateClient } from "./client-auth.js";
+import { deviceAuthorization } from "./device.js";
 import { jwks, metadata } from "./discovery.js";
+import { verifyDpop } from "./dpop.js";
 import { endSession } from "./end-session.js";
 import { providerBySlug } from "./provider.js";
 import { renderOAuthJsonError, renderOAuthPageError } from "./render.js";
+import { pushAuthorizationRequest } from "./par.js";
+import { deleteClient, readClient, registerClient, updateClient } from "./registration.js";
 import { bearerToken, introspect, revoke, userinfo } from "./resources.js";
 import { tokenEndpoint } from "./token.js";
 import { providerKey } from "./tokens.js";
@@ -33,6 +37,26 @@ async function params(c: Context): Promise<URLSearchParams> {
 }
 
 const origin = (c: Context) => new URL(c.req.url).origin;
+/** The request URL without query (DPoP `htu`, assertion audiences). */
+const endpointUrl = (c: Context) => {
+  const u = new URL(c.req.url);
+  return `${u.origin}${u.pathname}`;
+};
+/** Every `DPoP` header value (RFC 9449 §4.3: exactly one is allowed). */
+const dpopHeaders = (c: Context) => c.req.raw.headers.get("dpop")?.split(/,\s*/).filter(Boolean) ?? [];
+const clientSite = (c: Context) => ({ origin: origin(c), endpoint: endpointUrl(c) });
+
+/** A JSON request body (RFC 7591 §3); anything else is `invalid_client_metadata`. */
+async function jsonBody(c: Context): Promise<unknown> {
+  if (!/^application\/json\b/i.test(c.req.header("content-type") ?? "")) throw new OAuthError("invalid_client_metadata", "Expected a JSON body.");
+  const text = await c.req.text();
+  if (text.length > 65_536) throw new OAuthError("invalid_client_metadata", "Request body too large.");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new OAuthError("invalid_client_metadata", "The body is not valid JSON.");
+  }
+}
 
 function noStore(c: Context): void {
   c.header("Cache-Control", "no-store");
@@ -54,7 +78,7 @@ async function discovery(c: Context<AppEnv>, slug: string): Promise<Response> {
   const provider = await providerBySlug(c.env, slug);
   const key = await providerKey(c.env, provider);
   c.header("Access-Control-Allow-Origin", "*");
-  return c.json(metadata(origin(c), provider, key.alg));
+  return c.json(metadata(origin(c), provider, key.alg, { registration: c.env.config.THRESHOLD_OAUTH2__DYNAMIC_CLIENT_REGISTRATION }));
 }
 
 /** Back-channel JSON endpoints. */
@@ -68,7 +92,14 @@ function jsonRoutes(): Hono<AppEnv> {
   });
   app.post("/token", async (c) => {
     const form = await formBody(c);
-    const tokens = await tokenEndpoint(c.env, origin(c), c.req.header("authorization"), form, clientIp(c));
+    const tokens = await tokenEndpoint(c.env, {
+      origin: origin(c),
+      url: endpointUrl(c),
+      authorization: c.req.header("authorization"),
+      dpop: dpopHeaders(c),
+      form,
+      clientIp: clientIp(c),
+    });
     noStore(c);
     return c.json(tokens);
   });
@@ -76,11 +107,46 @@ function jsonRoutes(): Hono<AppEnv> {
     const hasBody = c.req.method === "POST" && /form-urlencoded/i.test(c.req.header("content-type") ?? "");
     const token = bearerToken(c.req.header("authorization"), hasBody ? await formBody(c) : null);
     noStore(c);
-    return c.json(await userinfo(c.env, token));
+    return c.json(await userinfo(c.env, token, { dpop: dpopHeaders(c), method: c.req.method, url: endpointUrl(c) }));
+  });
+  // RFC 8628 §3.1
+  app.post("/device", async (c) => {
+    const form = await formBody(c);
+    const client = await authenticateClient(c.env, c.req.header("authorization"), form, clientSite(c));
+    noStore(c);
+    return c.json(await deviceAuthorization(c.env, origin(c), client, form));
+  });
+  // RFC 9126 §2
+  app.post("/par", async (c) => {
+    const form = await formBody(c);
+    const client = await authenticateClient(c.env, c.req.header("authorization"), form, clientSite(c));
+    const jkt = await verifyDpop(c.env, "token", { headers: dpopHeaders(c), method: "POST", url: endpointUrl(c) });
+    noStore(c);
+    return c.json(await pushAuthorizationRequest(c.env, client, form, jkt), 201);
+  });
+  // RFC 7591 / RFC 7592 (opt-in)
+  app.post("/register", async (c) => {
+    const body = await jsonBody(c);
+    noStore(c);
+    return c.json(await registerClient(c.env, origin(c), c.req.header("authorization"), body), 201);
+  });
+  app.get("/register/:clientId", async (c) => {
+    noStore(c);
+    return c.json(await readClient(c.env, origin(c), c.req.param("clientId"), c.req.header("authorization")));
+  });
+  app.put("/register/:clientId", async (c) => {
+    const body = await jsonBody(c);
+    noStore(c);
+    return c.json(await updateClient(c.env, origin(c), c.req.param("clientId"), c.req.header("authorization"), body));
+  });
+  app.delete("/register/:clientId", async (c) => {
+    await deleteClient(c.env, c.req.param("clientId"), c.req.header("authorization"));
+    noStore(c);
+    return c.body(null, 204);
   });
   app.post("/introspect", async (c) => {
     const form = await formBody(c);
-    const client = await authenticateClient(c.env, c.req.header("authorization"), form);
+    const client = await authenticateClient(c.env, c.req.header("authorization"), form, clientSite(c));
     const token = form.get("token");
     if (!token) throw new OAuthError("invalid_request", "Missing 'token'.");
     noStore(c);
@@ -88,7 +154,7 @@ function jsonRoutes(): Hono<AppEnv> {
   });
   app.post("/revoke", async (c) => {
     const form = await formBody(c);
-    const client = await authenticateClient(c.env, c.req.header("authorization"), form);
+    const client = await authenticateClient(c.env, c.req.header("authorization"), form, clientSite(c));
     const token = form.get("token");
     if (!token) throw new OAuthError("invalid_request", "Missing 'token'.");
     await revoke(c.env, client, token, form.get("token_type_hint"));

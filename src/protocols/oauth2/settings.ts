@@ -33,6 +33,24 @@ export const oauth2Settings = z.object({
   refresh_token_validity: timedelta("days=30"),
   include_claims_in_id_token: z.boolean().default(true),
   property_mappings: z.array(z.string()).default(DEFAULT_SCOPE_MAPPINGS),
+  // Beyond authentik (issue 4): JWT client authentication, PAR, DPoP, Dynamic Client Registration.
+  /** `private_key_jwt` (RFC 7523): the client's public keys inline (a JWKS), or … */
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).nullable().default(null),
+  /** … where to fetch them. */
+  jwks_uri: z.string().default(""),
+  /** The one client authentication method allowed; null accepts any the client can use. */
+  token_endpoint_auth_method: z
+    .enum(["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"])
+    .nullable()
+    .default(null),
+  /** RFC 9126 §6: authorization requests must be pushed. */
+  require_pushed_authorization_requests: z.boolean().default(false),
+  /** RFC 9449 §5.2: access tokens must be DPoP-bound. */
+  dpop_bound_access_tokens: z.boolean().default(false),
+  /** RFC 7592: SHA-256 of the registration access token (dynamically registered clients only). */
+  registration_access_token_hash: z.string().default(""),
+  /** RFC 7591: the registered client metadata as the client sent it (echoed on read). */
+  client_metadata: z.record(z.string(), z.unknown()).default({}),
 });
 export type OAuth2Settings = z.infer<typeof oauth2Settings>;
 

@@ -1,14 +1,17 @@
 /**
- * The token endpoint (RFC 6749 §3.2): client authentication, then one grant handler per
- * `grant_type`. Codes and refresh tokens are consumed with conditional UPDATEs, so concurrent
- * redemptions cannot both win; replays revoke what the first redemption issued.
+ * The token endpoint (RFC 6749 §3.2): client authentication, the DPoP proof (RFC 9449), then one
+ * grant handler per `grant_type`. Codes and refresh tokens are consumed with conditional UPDATEs,
+ * so concurrent redemptions cannot both win; replays revoke what the first redemption issued.
  */
 import { sha256Hex, base64url, utf8, timingSafeEqual } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
 import { recordEvent } from "../../services/events.js";
 import { authenticateClient, type AuthenticatedClient } from "./client-auth.js";
-import { issuerOf } from "./provider.js";
+import { DEVICE_CODE_GRANT, redeemDeviceCode } from "./device.js";
+import { verifyDpop } from "./dpop.js";
+import { BASE_PATH, issuerOf } from "./provider.js";
+import { narrowResources, parseResources } from "./resource.js";
 import { issueTokens, type AuthContext, type IssuedTokens } from "./tokens.js";
 
 export interface TokenRequest {
@@ -17,6 +20,32 @@ export interface TokenRequest {
   form: URLSearchParams;
   client: AuthenticatedClient;
   clientIp: string | null;
+  /** Thumbprint of the request's valid DPoP proof key (RFC 9449), if any. */
+  dpopJkt: string | null;
+}
+
+/** The HTTP request behind a token request. */
+export interface TokenHttpRequest {
+  origin: string;
+  url: string;
+  authorization: string | undefined;
+  /** Every `DPoP` header value. */
+  dpop: string[];
+  form: URLSearchParams;
+  clientIp: string | null;
+}
+
+/** RFC 9449 §5/§10: a grant bound to a key needs a proof by that key. */
+function checkBinding(boundJkt: string | null | undefined, r: TokenRequest): void {
+  if (!boundJkt) return;
+  if (!r.dpopJkt) throw new OAuthError("invalid_dpop_proof", "A DPoP proof is required for this grant.");
+  if (r.dpopJkt !== boundJkt) throw invalidGrant("The DPoP key does not match the grant.");
+}
+
+/** The token's DPoP key, also enforcing the client's `dpop_bound_access_tokens`. */
+function dpopFor(r: TokenRequest): string | null {
+  if (!r.dpopJkt && r.client.provider.settings.dpop_bound_access_tokens) throw new OAuthError("invalid_dpop_proof", "This client must use DPoP.");
+  return r.dpopJkt;
 }
 
 const invalidGrant = (d: string) => new OAuthError("invalid_grant", d);
@@ -57,10 +86,21 @@ async function authorizationCode(r: TokenRequest): Promise<IssuedTokens> {
     throw invalidGrant("code_verifier sent without a code_challenge.");
   }
   if (!client.confidential && !grant.codeChallenge) throw invalidGrant("PKCE is required for public clients.");
+  checkBinding(grant.dpopJkt, r);
+  const resource = narrowResources(form, grant.resource ?? []);
   const user = await deps.store.users.byPk(grant.userPk);
   if (!user || !user.isActive) throw invalidGrant("The user is no longer active.");
   const auth: AuthContext = { authTime: Math.floor(grant.authTime.getTime() / 1000), nonce: grant.nonce, sid: grant.sessionId, amr: ["pwd"] };
-  return issueTokens(deps, { provider: client.provider, issuer: issuerOf(r.origin, client.provider), user, scope: grant.scope, auth, authCodeId: grant.id });
+  return issueTokens(deps, {
+    provider: client.provider,
+    issuer: issuerOf(r.origin, client.provider),
+    user,
+    scope: grant.scope,
+    auth,
+    authCodeId: grant.id,
+    dpopJkt: dpopFor(r),
+    resource,
+  });
 }
 
 function narrowScope(form: URLSearchParams, granted: string[]): string[] {
@@ -74,6 +114,11 @@ function narrowScope(form: URLSearchParams, granted: string[]): string[] {
 async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
   const { deps, form, client } = r;
   const token = param(form, "refresh_token")!;
+  // Checked before rotation, so a request without the bound key's proof spends nothing.
+  if (token.length <= 512) {
+    const current = await deps.store.oauth2.refreshTokenByHash(await sha256Hex(token));
+    if (current && current.providerPk === client.provider.pk && !current.used && !current.revoked) checkBinding(current.dpopJkt, r);
+  }
   const rotation = await deps.store.oauth2.rotateRefreshToken(await sha256Hex(token), client.provider.pk, deps.clock.now());
   if (rotation.kind === "reused") {
     // Reuse detection: a rotated or revoked token presented again revokes the whole family.
@@ -89,6 +134,8 @@ async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
   }
   if (rotation.kind === "invalid") throw invalidGrant("The refresh token is invalid or expired.");
   const old = rotation.token;
+  checkBinding(old.dpopJkt, r);
+  const resource = narrowResources(form, old.resource ?? []);
   const user = await deps.store.users.byPk(old.userPk);
   if (!user || !user.isActive) throw invalidGrant("The user is no longer active.");
   const scope = narrowScope(form, old.scope);
@@ -103,6 +150,8 @@ async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
     auth,
     authCodeId: old.authCodeId ?? null,
     familyId: old.familyId,
+    dpopJkt: dpopFor(r),
+    resource,
   });
 }
 
@@ -111,7 +160,32 @@ async function clientCredentials(r: TokenRequest): Promise<IssuedTokens> {
   if (!client.confidential) throw new OAuthError("unauthorized_client", "client_credentials requires a confidential client.");
   const asked = (param(form, "scope", false) ?? "").split(" ").filter(Boolean);
   const scope = [...new Set(asked.filter((s) => client.provider.scopes.has(s) && s !== "offline_access"))];
-  return issueTokens(deps, { provider: client.provider, issuer: issuerOf(r.origin, client.provider), user: null, scope, auth: null });
+  return issueTokens(deps, {
+    provider: client.provider,
+    issuer: issuerOf(r.origin, client.provider),
+    user: null,
+    scope,
+    auth: null,
+    dpopJkt: dpopFor(r),
+    resource: parseResources(form),
+  });
+}
+
+/** RFC 8628 §3.4. */
+async function deviceCode(r: TokenRequest): Promise<IssuedTokens> {
+  const { deps, form, client } = r;
+  const { grant, approval } = await redeemDeviceCode(deps, client, param(form, "device_code")!);
+  const user = await deps.store.users.byPk(approval.userPk);
+  if (!user || !user.isActive) throw invalidGrant("The user is no longer active.");
+  return issueTokens(deps, {
+    provider: client.provider,
+    issuer: issuerOf(r.origin, client.provider),
+    user,
+    scope: grant.scope,
+    auth: approval.auth,
+    dpopJkt: dpopFor(r),
+    resource: grant.resource,
+  });
 }
 
 /** Grant handlers by `grant_type` (one line each). */
@@ -119,13 +193,19 @@ const GRANTS: Record<string, (r: TokenRequest) => Promise<IssuedTokens>> = {
   authorization_code: authorizationCode,
   refresh_token: refreshToken,
   client_credentials: clientCredentials,
+  [DEVICE_CODE_GRANT]: deviceCode,
 };
 
+/** Discovery `grant_types_supported`. */
+export const GRANT_TYPES = [...Object.keys(GRANTS), "implicit"];
+
 /** POST `/application/o/token/`. */
-export async function tokenEndpoint(deps: Deps, origin: string, authorization: string | undefined, form: URLSearchParams, clientIp: string | null): Promise<IssuedTokens> {
+export async function tokenEndpoint(deps: Deps, http: TokenHttpRequest): Promise<IssuedTokens> {
+  const { form, origin } = http;
   const grantType = param(form, "grant_type");
-  const client = await authenticateClient(deps, authorization, form);
+  const client = await authenticateClient(deps, http.authorization, form, { origin, endpoint: `${origin}${BASE_PATH}/token/` });
   const handler = Object.hasOwn(GRANTS, grantType!) ? GRANTS[grantType!] : undefined;
   if (!handler) throw new OAuthError("unsupported_grant_type", "Unsupported grant_type.");
-  return handler({ deps, origin, form, client, clientIp });
+  const dpopJkt = await verifyDpop(deps, "token", { headers: http.dpop, method: "POST", url: http.url });
+  return handler({ deps, origin, form, client, clientIp: http.clientIp, dpopJkt });
 }

@@ -47,57 +47,90 @@ export interface IssueInput {
   authCodeId?: string | null;
   /** Refresh family: continued on rotation, new for a code grant. */
   familyId?: string | null;
+  /** RFC 9449: bind the access token (and a public client's refresh token) to this key thumbprint. */
+  dpopJkt?: string | null;
+  /** RFC 8707: the resources the access token is for (its `aud`); the client when empty. */
+  resource?: string[];
+  /** Implicit/hybrid: no refresh token from the authorization endpoint. */
+  noRefresh?: boolean;
+  /** Hybrid: the code returned alongside (`c_hash`). */
+  code?: string;
 }
 
 export interface IssuedTokens {
   access_token: string;
-  token_type: "Bearer";
+  token_type: "Bearer" | "DPoP";
   expires_in: number;
   scope: string;
   id_token?: string;
   refresh_token?: string;
 }
 
-/** Issues the access token (+ ID token with `openid`, + refresh token with `offline_access`). */
-export async function issueTokens(deps: Deps, input: IssueInput): Promise<IssuedTokens> {
+interface AccessTokenOut {
+  token: string;
+  tokenType: "Bearer" | "DPoP";
+  expiresIn: number;
+}
+
+/** Signs and records an access token (RFC 9068 `at+jwt`). */
+async function issueAccessToken(deps: Deps, key: SigningKey, input: IssueInput, familyId: string | null): Promise<AccessTokenOut> {
   const { provider, issuer, user, scope } = input;
-  const key = await providerKey(deps, provider);
   const now = Math.floor(deps.clock.now().getTime() / 1000);
-  const accessSeconds = Math.floor(provider.lifetimes.access / 1000);
+  const expiresIn = Math.floor(provider.lifetimes.access / 1000);
   const clientId = provider.settings.client_id;
   const sub = user ? await subjectOf(provider, user) : clientId;
-  const base = { iss: issuer, sub, aud: clientId, iat: now, exp: now + accessSeconds };
-  const wantsRefresh = !!user && !!input.auth && scope.includes("offline_access");
-  const familyId = wantsRefresh ? (input.familyId ?? deps.random.uuid()) : null;
-
-  const accessToken = await sign(key, { ...base, azp: clientId, scope: scope.join(" "), jti: deps.random.token(16) }, "at+jwt");
+  const resource = input.resource ?? [];
+  const aud = resource.length === 0 ? clientId : resource.length === 1 ? resource[0]! : resource;
+  const cnf = input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {};
+  const base = { iss: issuer, sub, aud, iat: now, exp: now + expiresIn, ...cnf };
+  const token = await sign(key, { ...base, azp: clientId, client_id: clientId, scope: scope.join(" "), jti: deps.random.token(16) }, "at+jwt");
   await deps.store.oauth2.createAccessToken({
-    tokenHash: await sha256Hex(accessToken),
+    tokenHash: await sha256Hex(token),
     providerPk: provider.pk,
     userPk: user?.pk ?? null,
     scope,
     claims: { ...base, scope: scope.join(" "), client_id: clientId },
     authCodeId: input.authCodeId ?? null,
     familyId,
-    expires: new Date((now + accessSeconds) * 1000),
+    expires: new Date((now + expiresIn) * 1000),
   });
-  const out: IssuedTokens = { access_token: accessToken, token_type: "Bearer", expires_in: accessSeconds, scope: scope.join(" ") };
+  return { token, tokenType: input.dpopJkt ? "DPoP" : "Bearer", expiresIn };
+}
 
-  if (user && input.auth && scope.includes("openid")) {
-    const a = input.auth;
-    const extra = provider.settings.include_claims_in_id_token ? await scopeClaims(deps, user, scope) : {};
-    out.id_token = await sign(key, {
-      ...extra,
-      ...base,
-      auth_time: a.authTime,
-      acr: ACR,
-      amr: a.amr ?? ["pwd"],
-      ...(a.nonce ? { nonce: a.nonce } : {}),
-      ...(a.sid ? { sid: a.sid } : {}),
-      at_hash: await halfHash(accessToken),
-      jti: deps.random.token(16),
-    });
-  }
+/** Signs an ID token (OIDC Core §2) with `at_hash`/`c_hash` for what travels with it. */
+export async function signIdToken(deps: Deps, key: SigningKey, input: IssueInput, accessToken: string | null): Promise<string> {
+  const { provider, issuer, user, scope } = input;
+  const a = input.auth!;
+  const now = Math.floor(deps.clock.now().getTime() / 1000);
+  const clientId = provider.settings.client_id;
+  const extra = provider.settings.include_claims_in_id_token || !accessToken ? await scopeClaims(deps, user!, scope) : {};
+  return sign(key, {
+    ...extra,
+    iss: issuer,
+    sub: await subjectOf(provider, user!),
+    aud: clientId,
+    iat: now,
+    exp: now + Math.floor(provider.lifetimes.access / 1000),
+    auth_time: a.authTime,
+    acr: ACR,
+    amr: a.amr ?? ["pwd"],
+    ...(a.nonce ? { nonce: a.nonce } : {}),
+    ...(a.sid ? { sid: a.sid } : {}),
+    ...(accessToken ? { at_hash: await halfHash(accessToken) } : {}),
+    ...(input.code ? { c_hash: await halfHash(input.code) } : {}),
+    jti: deps.random.token(16),
+  });
+}
+
+/** Issues the access token (+ ID token with `openid`, + refresh token with `offline_access`). */
+export async function issueTokens(deps: Deps, input: IssueInput): Promise<IssuedTokens> {
+  const { provider, user, scope } = input;
+  const key = await providerKey(deps, provider);
+  const wantsRefresh = !input.noRefresh && !!user && !!input.auth && scope.includes("offline_access");
+  const familyId = wantsRefresh ? (input.familyId ?? deps.random.uuid()) : null;
+  const access = await issueAccessToken(deps, key, input, familyId);
+  const out: IssuedTokens = { access_token: access.token, token_type: access.tokenType, expires_in: access.expiresIn, scope: scope.join(" ") };
+  if (user && input.auth && scope.includes("openid")) out.id_token = await signIdToken(deps, key, input, access.token);
   if (wantsRefresh && user && input.auth) {
     const refreshToken = deps.random.token(48);
     await deps.store.oauth2.createRefreshToken({
@@ -108,6 +141,9 @@ export async function issueTokens(deps: Deps, input: IssueInput): Promise<Issued
       familyId: familyId!,
       authCodeId: input.authCodeId ?? null,
       idTokenContext: { ...input.auth },
+      // RFC 9449 §5: refresh tokens of public clients are bound; confidential clients authenticate.
+      dpopJkt: provider.settings.client_type === "public" ? (input.dpopJkt ?? null) : null,
+      resource: input.resource ?? [],
       expires: new Date(deps.clock.now().getTime() + provider.lifetimes.refresh),
     });
     out.refresh_token = refreshToken;
