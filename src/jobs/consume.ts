@@ -2,6 +2,7 @@ import type { Deps } from "../deps.js";
 import type { MailMessage } from "../ports/mailer.js";
 import type { QueueMessage, QueueOutcome } from "../ports/queue.js";
 import { deliverNotification, notifyEvent } from "../notifications/index.js";
+import { deliverBackchannelLogout } from "../protocols/oauth2/logout-channels.js";
 
 /**
  * Queue consumer, shared by the Worker's `queue()` handler and the Node host's in-process queue.
@@ -16,6 +17,8 @@ export async function consumeMessage(deps: Deps, message: QueueMessage): Promise
       return sendEmail(deps, message.message);
     case "notification.deliver":
       return deliverNotification(deps, message.deliveryId);
+    case "oauth2.backchannel_logout":
+      return deliverBackchannelLogout(deps, message);
     default: {
       const unknown: never = message;
       deps.logger.warn("queue message of unknown kind dropped", { kind: (unknown as { kind: string }).kind });
