@@ -1,0 +1,246 @@
+/**
+ * SAML IdP negatives: unregistered ACS URLs, unsigned or tampered requests where signatures are
+ * required, XXE, inflate bombs, signature wrapping, malformed input of every kind (never a 500),
+ * plus the hardening primitives themselves.
+ */
+import { createSign } from "node:crypto";
+import { deflateRawSync } from "node:zlib";
+import { SignedXml } from "xml-crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SamlRequestError } from "../../src/protocols/saml/errors.js";
+import { checkedXmlText, decodeBase64, inflateRaw, MAX_XML_BYTES, parseXml } from "../../src/protocols/saml/xml.js";
+import type { FlowClient } from "../support/flows.js";
+import { login } from "../support/oauth2.js";
+import { ACS, setupSaml, SP_ENTITY, type SamlEnv } from "../support/saml.js";
+
+const SIG_ALG = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+
+function authnRequest(opts: { id?: string; acs?: string; extra?: string; inner?: string } = {}): string {
+  const acs = opts.acs === undefined ? ` AssertionConsumerServiceURL="${ACS}"` : opts.acs ? ` AssertionConsumerServiceURL="${opts.acs}"` : "";
+  return (
+    `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${opts.id ?? "_req1"}" Version="2.0" IssueInstant="${new Date().toISOString()}"${acs} ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">` +
+    `<saml:Issuer>${SP_ENTITY}</saml:Issuer>${opts.inner ?? ""}${opts.extra ?? ""}</samlp:AuthnRequest>`
+  );
+}
+
+/** A Redirect-binding query for `xml`, signed over the raw octets with `key` when given. */
+function redirectQuery(xml: string | Buffer, key?: string, relayState?: string): string {
+  const raw = typeof xml === "string" ? deflateRawSync(Buffer.from(xml)) : xml;
+  let q = `SAMLRequest=${encodeURIComponent(raw.toString("base64"))}`;
+  if (relayState !== undefined) q += `&RelayState=${encodeURIComponent(relayState)}`;
+  if (key) {
+    q += `&SigAlg=${encodeURIComponent(SIG_ALG)}`;
+    const sig = createSign("RSA-SHA256").update(q).sign(key, "base64");
+    q += `&Signature=${encodeURIComponent(sig)}`;
+  }
+  return q;
+}
+
+/** An enveloped signature over the root (as an SP signs a POST AuthnRequest). */
+function signXml(xml: string, key: string, cert: string): string {
+  const sig = new SignedXml({ privateKey: key, publicCert: cert, signatureAlgorithm: SIG_ALG, canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#" });
+  sig.addReference({ xpath: "/*", digestAlgorithm: "http://www.w3.org/2001/04/xmlenc#sha256", transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"] });
+  sig.computeSignature(xml, { prefix: "ds", location: { reference: "/*/*[local-name(.)='Issuer']", action: "after" } });
+  return sig.getSignedXml();
+}
+
+const form = (fields: Record<string, string>): RequestInit => ({
+  method: "POST",
+  headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  body: new URLSearchParams(fields).toString(),
+});
+
+describe("SAML IdP negatives", () => {
+  let signed: SamlEnv; // verification certificate set: requests must be signed
+  let open: SamlEnv; // no verification certificate
+  let browser: FlowClient;
+
+  beforeAll(async () => {
+    signed = await setupSaml({ verify: true });
+    open = await setupSaml({ deps: signed.deps });
+    browser = signed.browser();
+    await login(browser);
+  });
+  afterAll(async () => {
+    await signed.deps.queue.drain();
+    await signed.deps.store.close();
+  });
+
+  async function sso(env: SamlEnv, query: string): Promise<{ status: number; body: string; location: string | null }> {
+    const res = await browser.request(`/application/saml/${env.slug}/sso/binding/redirect/?${query}`);
+    return { status: res.status, body: await res.text(), location: res.headers.get("location") };
+  }
+
+  it("a validly signed request is accepted (baseline for the cases below)", async () => {
+    const res = await sso(signed, redirectQuery(authnRequest(), signed.sp.key, "rs"));
+    expect(res.status).toBe(303);
+    const page = await (await browser.request(res.location!)).text();
+    expect(page).toContain(`action="${ACS}"`);
+    expect(page).toContain('name="SAMLResponse"');
+  });
+
+  it("an AuthnRequest naming an unregistered ACS URL gets an error page: no SAMLResponse, nothing sent to that URL", async () => {
+    for (const env of [signed, open]) {
+      const res = await sso(env, redirectQuery(authnRequest({ acs: "https://evil.example.com/acs" }), env === signed ? env.sp.key : undefined));
+      expect(res.status).toBe(400);
+      expect(res.body).toContain("AssertionConsumerServiceURL is not registered");
+      expect(res.body).not.toContain("SAMLResponse");
+      expect(res.body).not.toContain("evil.example.com");
+      expect(res.location).toBeNull();
+    }
+    // A prefix of a registered URL is not registered either (exact match).
+    const res = await sso(open, redirectQuery(authnRequest({ acs: `${ACS}/../../other` })));
+    expect(res.status).toBe(400);
+  });
+
+  it("several ACS URLs: a registered extra one is used, the default when none is named", async () => {
+    const multi = await setupSaml({ deps: signed.deps, settings: { acs_urls: ["https://sp2.example.com/acs"] } });
+    const extra = await sso(multi, redirectQuery(authnRequest({ acs: "https://sp2.example.com/acs" })));
+    expect(await (await browser.request(extra.location!)).text()).toContain('action="https://sp2.example.com/acs"');
+    const none = await sso(multi, redirectQuery(authnRequest({ acs: "" })));
+    expect(await (await browser.request(none.location!)).text()).toContain(`action="${ACS}"`);
+  });
+
+  it("unsigned, wrongly signed or tampered requests are refused when the provider verifies signatures", async () => {
+    const unsigned = await sso(signed, redirectQuery(authnRequest()));
+    expect(unsigned.status).toBe(400);
+    expect(unsigned.body).toMatch(/must be signed/);
+    const other = await setupSaml({ deps: signed.deps });
+    const wrongKey = await sso(signed, redirectQuery(authnRequest(), other.sp.key));
+    expect(wrongKey.status).toBe(400);
+    expect(wrongKey.body).toMatch(/signature is invalid/);
+    // RelayState changed after signing.
+    const q = redirectQuery(authnRequest(), signed.sp.key, "original").replace("RelayState=original", "RelayState=evil");
+    expect((await sso(signed, q)).status).toBe(400);
+    // POST without a signature, and with a signature by the wrong key.
+    const post = (xml: string) => browser.request(`/application/saml/${signed.slug}/sso/binding/post/`, form({ SAMLRequest: Buffer.from(xml).toString("base64") }));
+    const plain = await post(authnRequest());
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toMatch(/exactly one signature/);
+    expect((await post(signXml(authnRequest(), other.sp.key, other.sp.cert))).status).toBe(400);
+    // A signed POST request passes, and tampering with its content after signing does not.
+    const good = signXml(authnRequest(), signed.sp.key, signed.sp.cert);
+    expect((await post(good)).status).toBe(303);
+    expect((await post(good.replace(ACS, "https://sp.example.com/saml/acs2"))).status).toBe(400);
+  });
+
+  it("signature-wrapped AuthnRequests are refused", async () => {
+    const post = (xml: string) => browser.request(`/application/saml/${signed.slug}/sso/binding/post/`, form({ SAMLRequest: Buffer.from(xml).toString("base64") }));
+    const original = signXml(authnRequest({ id: "_legit" }), signed.sp.key, signed.sp.cert);
+    const inner = original.replace(/^<samlp:AuthnRequest [^>]*>/, (m) => m.replace("samlp:AuthnRequest", "samlp:AuthnRequest")).replace(/<\?xml[^>]*\?>/, "");
+    // XSW1-like: an evil root wraps the signed original in <Extensions>, with the original's signature moved to the root.
+    const signature = /<ds:Signature[\s\S]*<\/ds:Signature>/.exec(original)![0];
+    const unsignedOriginal = inner.replace(signature, "");
+    const xsw1 = authnRequest({ id: "_evil", acs: "https://evil.example.com/acs", inner: signature, extra: `<samlp:Extensions>${unsignedOriginal}</samlp:Extensions>` });
+    const r1 = await post(xsw1);
+    expect(r1.status).toBe(400);
+    // XSW2-like: the evil root carries the whole signed original (signature included) inside.
+    const xsw2 = authnRequest({ id: "_evil", acs: "https://evil.example.com/acs", extra: `<samlp:Extensions>${inner}</samlp:Extensions>` });
+    const r2 = await post(xsw2);
+    expect(r2.status).toBe(400);
+    // Duplicate IDs: the evil root reuses the signed ID.
+    const xsw3 = authnRequest({ id: "_legit", acs: "https://evil.example.com/acs", inner: signature, extra: `<samlp:Extensions>${unsignedOriginal}</samlp:Extensions>` });
+    const r3 = await post(xsw3);
+    expect(r3.status).toBe(400);
+    expect(await r1.text()).toContain("The signature does not cover the request.");
+    expect(await r2.text()).toContain("exactly one signature on its root element");
+    expect(await r3.text()).toContain("ID is not unique");
+  });
+
+  it("an XXE payload is refused before parsing", async () => {
+    const xxe = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>` + authnRequest({ extra: "<saml:Issuer>&xxe;</saml:Issuer>" });
+    const res = await sso(open, redirectQuery(xxe));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatch(/DTDs are not allowed/);
+    expect(res.body).not.toContain("root:");
+    const billion = `<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>` + authnRequest({ extra: "<x>&b;</x>" });
+    expect((await sso(open, redirectQuery(billion))).status).toBe(400);
+  });
+
+  it("a 1 MB inflate bomb is refused at the inflate limit", async () => {
+    const bomb = deflateRawSync(Buffer.from(authnRequest({ extra: `<!--${" ".repeat(1024 * 1024)}-->` })));
+    expect(bomb.length).toBeLessThan(4096);
+    const res = await sso(open, redirectQuery(bomb));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatch(/too large/);
+    // The primitive stops reading at the limit instead of inflating everything.
+    await expect(inflateRaw(new Uint8Array(deflateRawSync(Buffer.alloc(1024 * 1024))))).rejects.toThrow(/too large/);
+  });
+
+  it("malformed input of every kind is a 4xx page, never a 500", async () => {
+    const cases: [string, RequestInit?][] = [
+      [`/application/saml/${open.slug}/sso/binding/redirect/`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?SAMLRequest=`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?SAMLRequest=%%%`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?SAMLRequest=not-base64!`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?SAMLRequest=AAAA`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery("<a>")}`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery("not xml at all")}`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery(authnRequest().replace('Version="2.0"', 'Version="1.1"'))}`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery(authnRequest({ id: "1bad id" }))}`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery(authnRequest().replace(/AuthnRequest/g, "LogoutRequest"))}`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery(authnRequest().replace("HTTP-POST", "SOAP"))}`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery(authnRequest({ extra: '<samlp:NameIDPolicy Format="urn:x:bogus"/>' }))}`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery(authnRequest())}&SAMLRequest=x`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery(authnRequest(), undefined, "r".repeat(2000))}`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery(Buffer.from([0xff, 0xfe, 0x00]))}`],
+      [`/application/saml/${open.slug}/sso/binding/redirect/?${redirectQuery(deflateRawSync(Buffer.from([0xc3, 0x28])))}`],
+      [`/application/saml/${open.slug}/sso/binding/post/`, { method: "POST" }],
+      [`/application/saml/${open.slug}/sso/binding/post/`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }],
+      [`/application/saml/${open.slug}/sso/binding/post/`, form({ SAMLRequest: "x".repeat(300_000) })],
+      [`/application/saml/${open.slug}/sso/binding/post/`, form({ SAMLRequest: Buffer.from("<a><b></a>").toString("base64") })],
+      [`/application/saml/${signed.slug}/sso/binding/redirect/?${redirectQuery(authnRequest())}&SigAlg=x&Signature=%%%`],
+      [`/application/saml/${signed.slug}/sso/binding/redirect/?${redirectQuery(authnRequest())}&SigAlg=${encodeURIComponent(SIG_ALG)}&Signature=AAAA`],
+      [`/application/saml/no-such-app/sso/binding/redirect/?${redirectQuery(authnRequest())}`],
+      [`/application/saml/no-such-app/metadata/`],
+      [`/application/saml/${open.slug}/sso/resume/not-a-valid-id/`],
+      [`/application/saml/${open.slug}/sso/resume/${"a".repeat(32)}/`],
+      [`/application/saml/${open.slug}/sso/response/${"a".repeat(32)}/`],
+      [`/application/saml/${open.slug}/slo/binding/redirect/?SAMLRequest=AAAA`],
+      [`/application/saml/${open.slug}/slo/binding/redirect/?${redirectQuery(authnRequest())}`],
+      [`/application/saml/${open.slug}/slo/binding/post/`, form({ SAMLRequest: "%%%" })],
+    ];
+    for (const [path, init] of cases) {
+      const res = await browser.request(path, init);
+      expect(res.status, path.slice(0, 120)).toBeGreaterThanOrEqual(400);
+      expect(res.status, path.slice(0, 120)).toBeLessThan(500);
+      expect(await res.text()).not.toMatch(/at [\w.]+ \(|stack/i);
+    }
+    expect(signed.deps.logLines.filter((l) => /"level":"error"/.test(l))).toEqual([]);
+  });
+
+  it("a resume id from one provider does not work for another", async () => {
+    const res = await sso(open, redirectQuery(authnRequest()));
+    const id = /\/sso\/resume\/([^/]+)\//.exec(res.location!)![1]!;
+    const cross = await browser.request(`/application/saml/${signed.slug}/sso/resume/${id}/`);
+    expect(cross.status).toBe(400);
+  });
+});
+
+describe("SAML hardening primitives", () => {
+  it("decodeBase64 is strict and bounded", () => {
+    expect(new TextDecoder().decode(decodeBase64("PGE+PC9hPg=="))).toBe("<a></a>");
+    expect(new TextDecoder().decode(decodeBase64("PGE+\r\nPC9hPg=="))).toBe("<a></a>");
+    expect(() => decodeBase64("PGE+PC9hPg")).toThrow(SamlRequestError);
+    expect(() => decodeBase64("<a>")).toThrow(SamlRequestError);
+    expect(() => decodeBase64("A".repeat(MAX_XML_BYTES * 2))).toThrow(/too large/);
+  });
+
+  it("inflateRaw stops at the limit and refuses garbage", async () => {
+    const small = deflateRawSync(Buffer.from("<a/>"));
+    expect(new TextDecoder().decode(await inflateRaw(new Uint8Array(small)))).toBe("<a/>");
+    await expect(inflateRaw(new Uint8Array(deflateRawSync(Buffer.alloc(MAX_XML_BYTES + 1))))).rejects.toThrow(/too large/);
+    await expect(inflateRaw(new Uint8Array([1, 2, 3, 4, 5]))).rejects.toThrow(SamlRequestError);
+  });
+
+  it("checkedXmlText refuses DTDs and non-UTF-8; parseXml refuses malformed XML", () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    expect(checkedXmlText(enc("<a>é</a>"))).toBe("<a>é</a>");
+    for (const dtd of ["<!DOCTYPE a>", "<!doctype a>", '<!ENTITY x "y">', "<!ATTLIST a b CDATA #IMPLIED>", "<!ELEMENT a ANY>"]) {
+      expect(() => checkedXmlText(enc(`${dtd}<a/>`))).toThrow(/DTDs are not allowed/);
+    }
+    expect(() => checkedXmlText(new Uint8Array([0x3c, 0x61, 0xff, 0x3e]))).toThrow(/UTF-8/);
+    expect(parseXml("<a><b/></a>").documentElement!.localName).toBe("a");
+    for (const bad of ["<a>", "<a></b>", "", "text", "<a x='1' x='2'/>"]) expect(() => parseXml(bad), bad).toThrow(SamlRequestError);
+  });
+});
