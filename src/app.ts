@@ -1,12 +1,10 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { NotFoundError } from "./core/errors.js";
 import type { AppEnv } from "./http/env.js";
 import { accessLog } from "./http/middleware/access-log.js";
-import { apiTokenAuth, requireSuperuser } from "./http/middleware/api-auth.js";
 import { requestId } from "./http/middleware/request-id.js";
-import { renderApiError, renderPageError } from "./http/render/errors.js";
-import { eventRoutes } from "./http/routes/api/events.js";
+import { renderPageError } from "./http/render/errors.js";
+import { apiV3Routes } from "./http/routes/api/index.js";
 import { flowCancelRoutes, flowExecutorRoutes } from "./http/routes/flows/executor.js";
 import { flowPageRoutes } from "./http/routes/flows/pages.js";
 import { healthRoutes } from "./http/routes/health.js";
@@ -14,7 +12,6 @@ import { staticRoutes } from "./http/routes/static.js";
 import { webAssetRoutes, webUiRoutes } from "./http/routes/ui.js";
 import { deviceRoutes } from "./protocols/oauth2/device-page.js";
 import { oauth2MetadataRoutes, oauth2Routes } from "./protocols/oauth2/routes.js";
-import { directoryRoutes, outpostRoutes } from "./protocols/ldap/routes.js";
 import { samlRoutes } from "./protocols/saml/routes.js";
 
 /**
@@ -50,21 +47,7 @@ export function createApp(): Hono<AppEnv> {
   // SAML 2.0 IdP at authentik's paths; its handlers load lazily.
   app.route("/application/saml", samlRoutes());
 
-  const api = new Hono<AppEnv>({ strict: false });
-  api.onError(renderApiError);
-  api.use("*", apiTokenAuth());
-  const events = new Hono<AppEnv>({ strict: false });
-  events.use("*", requireSuperuser());
-  events.route("/", eventRoutes());
-  api.route("/events/events", events);
-  // Outposts (LDAP): their configuration, access checks and the directory they search.
-  api.route("/outposts", outpostRoutes());
-  api.route("/core", directoryRoutes());
-  // Sub-app notFound handlers are not consulted when mounted; a final catch-all keeps API 404s in problem+json.
-  api.all("*", () => {
-    throw new NotFoundError("Not found.");
-  });
-  app.route("/api/v3", api);
+  app.route("/api/v3", apiV3Routes());
 
   // authentik sends "/" to the user interface, which asks unauthenticated visitors to log in.
   app.get("/", (c) => c.redirect("/if/user/", 302));

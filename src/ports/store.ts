@@ -5,6 +5,7 @@
  *
  * Domain types here are plain objects (no drizzle types), named like authentik's models.
  */
+import type { AdminRepository } from "./admin.js";
 import type { BrandRepository } from "./brands.js";
 import type { CryptoRepository } from "./crypto.js";
 import type { OAuth2Repository } from "./oauth2.js";
@@ -228,6 +229,8 @@ export interface EventRepository {
 /** Repositories bound to one connection or one transaction. */
 export interface Repositories {
   users: UserRepository;
+  /** Generic table access for the admin API (`src/ports/admin.ts`). */
+  admin: AdminRepository;
   brands: BrandRepository;
   groups: GroupRepository;
   tokens: TokenRepository;

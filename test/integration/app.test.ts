@@ -79,9 +79,10 @@ describe("app on the Node adapters (PGlite, memory cache, in-process queue)", ()
       auth(ADMIN_TOKEN, { method: "POST", body: JSON.stringify({ action: "DROP TABLE", client_ip: "999.1.1.1" }), headers: { "Content-Type": "application/json" } }),
     );
     expect(bad.status).toBe(400);
-    const body = (await bad.json()) as { errors: Record<string, { string: string; code: string }[]> };
-    expect(Object.keys(body.errors).sort()).toEqual(["action", "app", "client_ip"]);
-    expect(body.errors.action![0]!.string).toMatch(/event action/);
+    // authentik's validation shape: field → messages.
+    const body = (await bad.json()) as Record<string, string[]>;
+    expect(Object.keys(body).sort()).toEqual(["action", "app", "client_ip"]);
+    expect(body.action![0]).toMatch(/event action/);
   });
 
   it("an event written in a request is enqueued and processed by the consumer", async () => {

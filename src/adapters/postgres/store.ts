@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Repositories, Store } from "../../ports/store.js";
 import type { Db, Driver } from "./db.js";
+import { adminRepository } from "./admin.js";
 import { brandRepository } from "./brands.js";
 import { cryptoRepository } from "./crypto.js";
 import { oauth2Repository } from "./oauth2.js";
@@ -28,6 +29,7 @@ export interface DrizzleStore extends Store {
 export function createRepositories(db: Db): Repositories {
   return {
     users: userRepository(db),
+    admin: adminRepository(db),
     brands: brandRepository(db),
     groups: groupRepository(db),
     tokens: tokenRepository(db),

@@ -1,0 +1,62 @@
+/**
+ * `/api/v3`: the admin and user API (authentik's resource names and JSON), its OpenAPI 3.1
+ * document at `schema/` and a browsable reference at `/api/v3/`. The document is generated from
+ * the same definitions that build the routes (`src/api/resource.ts`).
+ */
+import { Hono } from "hono";
+import { NotFoundError } from "../../../core/errors.js";
+import { apiAuth } from "../../../api/auth.js";
+import { renderApiV3Error } from "../../../api/errors.js";
+import { OpenApiRegistry } from "../../../api/openapi.js";
+import { referencePage } from "../../../api/reference.js";
+import { mountResource, type ResourceDef } from "../../../api/resource.js";
+import { applicationsResource } from "../../../api/resources/applications.js";
+import { groupsResource } from "../../../api/resources/groups.js";
+import { allProvidersResource, providerResources } from "../../../api/resources/providers.js";
+import { usersResource } from "../../../api/resources/users.js";
+import type { ApiEnv } from "../../../api/types.js";
+import type { AppEnv } from "../../env.js";
+import { requireSuperuser } from "../../middleware/api-auth.js";
+import { directoryRoutes, outpostRoutes } from "../../../protocols/ldap/routes.js";
+import { eventRoutes } from "./events.js";
+
+/** Every generic resource, in mount order (more specific paths first). */
+export const RESOURCES: readonly ResourceDef<unknown>[] = [
+  usersResource,
+  groupsResource,
+  applicationsResource,
+  allProvidersResource,
+  ...providerResources,
+] as ResourceDef<unknown>[];
+
+export function apiV3Routes(): Hono<AppEnv> {
+  const registry = new OpenApiRegistry();
+  const api = new Hono<ApiEnv>({ strict: false });
+  api.onError(renderApiV3Error);
+
+  // Public, as authentik's schema view: the document describes the API, it holds no data.
+  api.get("/schema", async (c) => {
+    const doc = registry.document();
+    if (c.req.query("format") === "yaml") {
+      const { stringify } = await import("yaml");
+      return c.body(stringify(doc), 200, { "Content-Type": "application/yaml; charset=utf-8" });
+    }
+    return c.json(doc);
+  });
+  api.get("/", (c) => c.html(referencePage(registry)));
+
+  api.use("*", apiAuth());
+  const events = new Hono<ApiEnv>({ strict: false });
+  events.use("*", requireSuperuser());
+  events.route("/", eventRoutes());
+  api.route("/events/events", events);
+  // Outposts (LDAP): their configuration, access checks and the directory they search.
+  api.route("/outposts", outpostRoutes());
+  for (const r of RESOURCES) api.route(`/${r.path}`, mountResource(r, registry));
+  void directoryRoutes;
+  // Sub-app notFound handlers are not consulted when mounted; a final catch-all keeps API 404s in problem+json.
+  api.all("*", () => {
+    throw new NotFoundError("Not found.");
+  });
+  return api as unknown as Hono<AppEnv>;
+}
