@@ -20,6 +20,8 @@ export interface FieldSpec {
   help?: string;
   required?: boolean;
   placeholder?: string;
+  /** A select whose values are numbers (user pks) sent as numbers. */
+  numeric?: boolean;
   /** Rendered only when this returns true (e.g. fields of one client type). */
   when?: (values: Values) => boolean;
 }
@@ -44,6 +46,7 @@ function toBody(fields: FieldSpec[], values: Values): Values {
     if (f.type === "lines") out[f.name] = typeof v === "string" ? v.split("\n").map((s) => s.trim()).filter(Boolean) : (v ?? []);
     if (f.type === "json" && typeof v === "string") out[f.name] = v.trim() ? JSON.parse(v) : {};
     if (f.type === "select" && v === "") out[f.name] = null;
+    else if (f.type === "select" && f.numeric && v !== undefined && v !== null) out[f.name] = Number(v);
   }
   return out;
 }

@@ -8,17 +8,21 @@ import type { Paginated } from "./types";
 
 export const API = "/api/v3/";
 
+/** authentik's field errors: `{string, code}` objects (Django REST's ErrorDetail) or plain strings. */
+type FieldMessage = string | { string?: string; message?: string; code?: string };
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { title?: string; detail?: string; errors?: Record<string, string[] | string> } | null,
+    readonly body: { title?: string; detail?: string; errors?: Record<string, FieldMessage[] | FieldMessage> } | null,
   ) {
     super(body?.detail ?? body?.title ?? `Request failed (${status})`);
   }
   /** Field name → messages; `non_field_errors` holds the rest. */
   get fields(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const [k, v] of Object.entries(this.body?.errors ?? {})) out[k] = Array.isArray(v) ? v.map(String) : [String(v)];
+    const text = (m: FieldMessage) => (typeof m === "string" ? m : (m.string ?? m.message ?? JSON.stringify(m)));
+    for (const [k, v] of Object.entries(this.body?.errors ?? {})) out[k] = (Array.isArray(v) ? v : [v]).map(text);
     return out;
   }
 }
@@ -27,11 +31,14 @@ function csrfToken(): string {
   return /(?:^|;\s*)authentik_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? "";
 }
 
-export type Query = Record<string, string | number | boolean | undefined | null>;
+export type Query = Record<string, string | number | boolean | undefined | null | (string | number)[]>;
 
 export function apiUrl(path: string, query?: Query): string {
   const url = new URL(API + path.replace(/^\//, ""), location.origin);
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, String(v));
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));
+    else if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, String(v));
+  }
   return url.pathname + url.search;
 }
 

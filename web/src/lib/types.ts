@@ -50,6 +50,7 @@ export interface Group {
   parent: string | null;
   parent_name?: string | null;
   users?: number[];
+  users_obj?: { pk: number; username: string; name: string; is_active: boolean; email: string }[];
   attributes?: Record<string, unknown>;
 }
 export interface Application {
