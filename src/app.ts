@@ -12,6 +12,8 @@ import { staticRoutes } from "./http/routes/static.js";
 import { webAssetRoutes, webUiRoutes } from "./http/routes/ui.js";
 import { deviceRoutes } from "./protocols/oauth2/device-page.js";
 import { oauth2MetadataRoutes, oauth2Routes } from "./protocols/oauth2/routes.js";
+import { globalIssuerRoutes, globalWellKnownRoutes } from "./protocols/oauth2/global.js";
+import { webfingerRoutes } from "./protocols/oauth2/webfinger.js";
 import { samlRoutes } from "./protocols/saml/routes.js";
 
 /**
@@ -40,8 +42,12 @@ export function createApp(): Hono<AppEnv> {
   app.route("/flows/-/cancel", flowCancelRoutes());
   app.route("/if/flow", flowPageRoutes());
   // OAuth2/OIDC at authentik's paths (DESIGN §6).
+  // Global issuer mode (install-wide discovery, JWKS, end-session) and WebFinger: oauth2/global.ts.
+  app.route("/application/o", globalIssuerRoutes());
   app.route("/application/o", oauth2Routes());
   app.route("/.well-known/oauth-authorization-server/application/o", oauth2MetadataRoutes());
+  app.route("/.well-known", globalWellKnownRoutes());
+  app.route("/.well-known/webfinger", webfingerRoutes());
   // RFC 8628 user code entry (authentik: `/device`).
   app.route("/device", deviceRoutes());
   // SAML 2.0 IdP at authentik's paths; its handlers load lazily.
