@@ -1,0 +1,118 @@
+/**
+ * Device authorization grant (RFC 8628) in-process: openid-client 6 starts the grant; the token
+ * endpoint's answers are checked raw (authorization_pending, slow_down, expired_token,
+ * access_denied, invalid_grant) while a browser-like client confirms the code at `/device`.
+ */
+import * as oidc from "openid-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEVICE_CODE_GRANT } from "../../src/protocols/oauth2/device.js";
+import type { FlowClient } from "../support/flows.js";
+import { discover, login, ORIGIN, postForm, setupOAuth2, type OAuth2Env } from "../support/oauth2.js";
+
+const poll = (env: OAuth2Env, deviceCode: string) => postForm(env, "/application/o/token/", { grant_type: DEVICE_CODE_GRANT, device_code: deviceCode, client_id: env.clientId });
+
+async function enterCode(browser: FlowClient, code: string, csrf = true): Promise<Response> {
+  await browser.request(`/device?code=${encodeURIComponent(code)}`);
+  const body = new URLSearchParams({ code, ...(csrf ? { csrfmiddlewaretoken: browser.jar.get("authentik_csrf")! } : {}) });
+  return browser.request("/device", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: body.toString() });
+}
+
+describe("device authorization grant (in-process)", () => {
+  let env: OAuth2Env;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    env = await setupOAuth2({ settings: { client_type: "public" } });
+    config = await discover(env, oidc.None());
+  });
+  afterAll(async () => {
+    await env.deps.queue.drain();
+    await env.deps.store.close();
+  });
+
+  it("pending → slow_down → approved in the browser → tokens once", async () => {
+    const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid email offline_access" });
+    expect(started).toMatchObject({ verification_uri: `${ORIGIN}/device`, expires_in: 600, interval: 5 });
+    expect(started.verification_uri_complete).toBe(`${ORIGIN}/device?code=${started.user_code}`);
+
+    const first = await poll(env, started.device_code);
+    expect(first.status).toBe(400);
+    expect(await first.json()).toMatchObject({ error: "authorization_pending" });
+    expect(await (await poll(env, started.device_code)).json()).toMatchObject({ error: "slow_down" });
+
+    const browser = env.browser();
+    // Not logged in: the login flow first, with the way back to the code.
+    const anonymous = await browser.request(`/device?code=${started.user_code}`);
+    expect(anonymous.status).toBe(302);
+    expect(new URL(anonymous.headers.get("location")!, ORIGIN).searchParams.get("next")).toBe(`/device?code=${started.user_code}`);
+    await login(browser);
+    // A typed code may differ in case and separators.
+    const done = await enterCode(browser, started.user_code.toLowerCase().replace("-", " "));
+    expect(done.status).toBe(303);
+    expect(done.headers.get("location")).toBe("/device/complete");
+
+    env.deps.clock.advance(5_000);
+    const ok = await poll(env, started.device_code);
+    expect(ok.status).toBe(200);
+    const tokens = (await ok.json()) as Record<string, string>;
+    expect(tokens).toMatchObject({ token_type: "Bearer", scope: "openid email offline_access" });
+    expect(tokens.id_token).toBeTruthy();
+    expect(tokens.refresh_token).toBeTruthy();
+    const info = await oidc.fetchUserInfo(config, tokens.access_token!, oidc.skipSubjectCheck);
+    expect(info.email).toBe("alice@example.com");
+
+    env.deps.clock.advance(5_000);
+    expect(await (await poll(env, started.device_code)).json()).toMatchObject({ error: "invalid_grant" });
+    // The user code is spent too.
+    expect((await enterCode(browser, started.user_code)).status).toBe(400);
+  });
+
+  it("expired_token after expires_in; unknown codes and other clients' codes → invalid_grant", async () => {
+    const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid" });
+    const other = await setupOAuth2({ deps: env.deps, settings: { client_type: "public" } });
+    expect(await (await poll(other, started.device_code)).json()).toMatchObject({ error: "invalid_grant" });
+    expect(await (await poll(env, "not-a-device-code")).json()).toMatchObject({ error: "invalid_grant" });
+    env.deps.clock.advance(601_000);
+    expect(await (await poll(env, started.device_code)).json()).toMatchObject({ error: "expired_token" });
+    const browser = env.browser();
+    await login(browser);
+    expect((await enterCode(browser, started.user_code)).status).toBe(400);
+  });
+
+  it("a user the application's policies refuse: the page says so and the device gets access_denied", async () => {
+    const locked = await setupOAuth2({ deps: env.deps, settings: { client_type: "public" } });
+    const outsiders = await env.deps.store.groups.create({ name: "device-outsiders" });
+    await env.deps.store.policies.bind({ targetPk: locked.applicationPk, groupPk: outsiders.pk, order: 0 });
+    const cfg = await discover(locked, oidc.None());
+    const started = await oidc.initiateDeviceAuthorization(cfg, { scope: "openid" });
+    const browser = locked.browser();
+    await login(browser);
+    const res = await enterCode(browser, started.user_code);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toMatch(/may not sign into/);
+    expect(await (await poll(locked, started.device_code)).json()).toMatchObject({ error: "access_denied" });
+  });
+
+  it("the code form needs the CSRF token, and guessing is limited per client", async () => {
+    env.deps.clock.advance(601_000); // earlier tests' wrong codes are out of the window
+    const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid" });
+    const browser = env.browser();
+    await login(browser);
+    expect((await enterCode(browser, started.user_code, false)).status).toBe(403);
+    for (let i = 0; i < 10; i++) expect((await enterCode(browser, "ZZZZ-ZZZZ")).status).toBe(400);
+    // Even the right code is refused until the window passes.
+    expect((await enterCode(browser, started.user_code)).status).toBe(429);
+    env.deps.clock.advance(5_000);
+    expect(await (await poll(env, started.device_code)).json()).toMatchObject({ error: "authorization_pending" });
+  });
+
+  it("device authorization needs a known client and well-formed parameters", async () => {
+    const unknown = await postForm(env, "/application/o/device/", { client_id: "nope", scope: "openid" });
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get("www-authenticate")).toMatch(/^Basic/);
+    const noScope = await postForm(env, "/application/o/device/", { client_id: env.clientId });
+    expect(await noScope.json()).toMatchObject({ interval: 5, expires_in: 600 });
+    const badResource = await postForm(env, "/application/o/device/", { client_id: env.clientId, resource: "not a uri" });
+    expect(await badResource.json()).toMatchObject({ error: "invalid_target" });
+  });
+});
