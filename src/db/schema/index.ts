@@ -16,3 +16,4 @@ export * from "./enrollment.js";
 export * from "./oauth2.js";
 export * from "./relations.js";
 export * from "./notifications.js";
+export * from "./api.js";
