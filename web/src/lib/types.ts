@@ -1,7 +1,11 @@
 /**
- * API shapes, named and shaped as authentik's OpenAPI schema names them (the generated
- * `schema.d.ts` from `/api/v3/schema/` is the source; these are the fields the UI reads).
+ * API shapes, named as authentik's OpenAPI schema names them. Resources the API documents come
+ * from the generated `schema.d.ts` (`npm run gen:types -w web`, from `/api/v3/schema/`); the rest
+ * are written by hand after authentik's schema until the API documents them too.
  */
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
 export interface Pagination {
   next: number;
   previous: number;
@@ -21,53 +25,10 @@ export interface GroupRef {
   name: string;
   is_superuser?: boolean;
 }
-export interface User {
-  pk: number;
-  username: string;
-  name: string;
-  email: string;
-  is_active: boolean;
-  is_superuser?: boolean;
-  last_login: string | null;
-  date_joined?: string;
-  path?: string;
-  type?: string;
-  uid?: string;
-  avatar?: string;
-  attributes?: Record<string, unknown>;
-  groups?: string[];
-  groups_obj?: GroupRef[] | null;
-}
-export interface SessionUser {
-  user: User;
-  original?: User | null;
-}
-export interface Group {
-  pk: string;
-  num_pk?: number;
-  name: string;
-  is_superuser: boolean;
-  parent: string | null;
-  parent_name?: string | null;
-  users?: number[];
-  users_obj?: { pk: number; username: string; name: string; is_active: boolean; email: string }[];
-  attributes?: Record<string, unknown>;
-}
-export interface Application {
-  pk: string;
-  name: string;
-  slug: string;
-  provider: number | null;
-  provider_obj?: Provider | null;
-  launch_url?: string | null;
-  meta_launch_url?: string;
-  meta_icon?: string | null;
-  meta_description?: string;
-  meta_publisher?: string;
-  group?: string;
-  policy_engine_mode?: "all" | "any";
-  open_in_new_tab?: boolean;
-}
+export type User = Schemas["User"];
+export type SessionUser = Schemas["SessionUser"];
+export type Group = Schemas["Group"];
+export type Application = Schemas["Application"];
 export interface Provider {
   pk: number;
   name: string;
