@@ -12,6 +12,7 @@ import { staticRoutes } from "./http/routes/static.js";
 import { webAssetRoutes, webUiRoutes } from "./http/routes/ui.js";
 import { deviceRoutes } from "./protocols/oauth2/device-page.js";
 import { oauth2MetadataRoutes, oauth2Routes } from "./protocols/oauth2/routes.js";
+import { proxyOutpostApi } from "./protocols/proxy/routes.js";
 import { globalIssuerRoutes, globalWellKnownRoutes } from "./protocols/oauth2/global.js";
 import { webfingerRoutes } from "./protocols/oauth2/webfinger.js";
 import { samlRoutes } from "./protocols/saml/routes.js";
@@ -53,6 +54,8 @@ export function createApp(): Hono<AppEnv> {
   // SAML 2.0 IdP at authentik's paths; its handlers load lazily.
   app.route("/application/saml", samlRoutes());
 
+  // Proxy outposts' configuration and header-auth checks (own token auth; ahead of the API).
+  app.route("/api/v3/outposts/proxy", proxyOutpostApi());
   app.route("/api/v3", apiV3Routes());
 
   // authentik sends "/" to the user interface, which asks unauthenticated visitors to log in.

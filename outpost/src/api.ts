@@ -20,6 +20,44 @@ export interface LdapProviderConfig {
   bind_cache_ttl_seconds?: number;
 }
 
+/** authentik's `ProxyOutpostConfig`. */
+export interface ProxyProviderConfig {
+  pk: number;
+  name: string;
+  internal_host: string;
+  external_host: string;
+  internal_host_ssl_validation: boolean;
+  client_id: string;
+  client_secret: string;
+  /** The provider's OIDC discovery document (endpoints as seen from THRESHOLD_HOST). */
+  oidc_configuration: Record<string, unknown> & { issuer: string; authorization_endpoint: string; token_endpoint: string; jwks_uri: string; end_session_endpoint: string };
+  cookie_secret: string;
+  skip_path_regex: string;
+  basic_auth_enabled: boolean;
+  basic_auth_user_attribute: string;
+  basic_auth_password_attribute: string;
+  mode: "proxy" | "forward_single" | "forward_domain";
+  cookie_domain: string;
+  /** Seconds. */
+  access_token_validity: number;
+  intercept_header_auth: boolean;
+  scopes_to_request: string[];
+  assigned_application_slug: string;
+  assigned_application_name: string;
+}
+
+/** The identity behind an access token or app password, as `/outposts/proxy/<pk>/check_access/` answers. */
+export interface ProxyAccess {
+  access: { passing: boolean; messages: string[] };
+  user: { sub: string; preferred_username: string; email: string; name: string; groups: string[]; attributes: Record<string, unknown> };
+}
+
+/** A configuration list with its ETag (`null` from the fetchers when unchanged: 304). */
+export interface ConfigList<T> {
+  etag: string | null;
+  providers: T[];
+}
+
 export interface ApiUser {
   pk: number;
   username: string;
@@ -120,14 +158,44 @@ export class ThresholdApi {
   }
 
   /** The LDAP providers served; `null` when `etag` still matches (304). */
-  async ldapProviders(etag?: string): Promise<{ etag: string | null; providers: LdapProviderConfig[] } | null> {
-    const path = "/api/v3/outposts/ldap/";
+  ldapProviders(etag?: string): Promise<ConfigList<LdapProviderConfig> | null> {
+    return this.configList<LdapProviderConfig>("/api/v3/outposts/ldap/", etag);
+  }
+
+  /** The proxy providers served; `null` when `etag` still matches (304). */
+  proxyProviders(etag?: string): Promise<ConfigList<ProxyProviderConfig> | null> {
+    return this.configList<ProxyProviderConfig>("/api/v3/outposts/proxy/", etag);
+  }
+
+  /** Who is behind `authorization` (Bearer access token or Basic app password); null when nobody (401). */
+  async proxyCheckAccess(providerPk: number, authorization: string): Promise<ProxyAccess | null> {
+    const path = `/api/v3/outposts/proxy/${providerPk}/check_access/`;
+    const res = await this.request(path, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${this.opts.token}`, Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ authorization }),
+    });
+    if (res.status === 401) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (!res.ok) throw new ApiError(res.status, `POST ${path}: ${res.status}`);
+    return (await res.json()) as ProxyAccess;
+  }
+
+  /** One user by username (the directory listing), or null. */
+  async userByUsername(username: string): Promise<ApiUser | null> {
+    const body = await this.get<Paginated<ApiUser>>(`/api/v3/core/users/?username=${encodeURIComponent(username)}&page_size=1`);
+    return body.results[0] ?? null;
+  }
+
+  private async configList<T>(path: string, etag?: string): Promise<ConfigList<T> | null> {
     const res = await this.request(path, {
       headers: { Authorization: `Bearer ${this.opts.token}`, Accept: "application/json", ...(etag ? { "If-None-Match": etag } : {}) },
     });
     if (res.status === 304) return null;
     if (!res.ok) throw new ApiError(res.status, `GET ${path}: ${res.status}`);
-    const body = (await res.json()) as Paginated<LdapProviderConfig>;
+    const body = (await res.json()) as Paginated<T>;
     return { etag: res.headers.get("etag"), providers: body.results };
   }
 

@@ -1,13 +1,17 @@
 /**
- * Keeps the outpost's LDAP provider configuration current: polls `/api/v3/outposts/ldap/` with
+ * Keeps the outpost's provider configuration current (one instance per provider type): polls
+ * `/api/v3/outposts/ldap/` or `/api/v3/outposts/proxy/` with
  * `If-None-Match` (a 304 costs nothing), and backs off exponentially (with jitter, up to
  * `maxBackoffMs`) while the issuer is unreachable, keeping the last good configuration.
  */
-import type { LdapProviderConfig, ThresholdApi } from "./api.js";
+import type { ConfigList, LdapProviderConfig } from "./api.js";
 import type { Logger } from "./log.js";
 
-export class ProviderConfig {
-  private providers: LdapProviderConfig[] = [];
+/** Fetches a provider list (`null` when `etag` still matches). */
+export type ConfigFetcher<T> = (etag?: string) => Promise<ConfigList<T> | null>;
+
+export class ProviderConfig<T extends { pk: number; name: string } = LdapProviderConfig> {
+  private providers: T[] = [];
   private etag: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
@@ -16,23 +20,23 @@ export class ProviderConfig {
   lastSuccess: number | null = null;
 
   constructor(
-    private readonly api: ThresholdApi,
+    private readonly fetchConfig: ConfigFetcher<T>,
     private readonly log: Logger,
-    private readonly opts: { intervalMs: number; maxBackoffMs?: number; onChange?: (p: LdapProviderConfig[]) => void },
+    private readonly opts: { intervalMs: number; maxBackoffMs?: number; onChange?: (p: T[]) => void },
   ) {}
 
-  current(): LdapProviderConfig[] {
+  current(): T[] {
     return this.providers;
   }
 
   /** One check; true when the configuration changed. Throws when the issuer cannot be asked. */
   async refresh(): Promise<boolean> {
-    const result = await this.api.ldapProviders(this.etag ?? undefined);
+    const result = await this.fetchConfig(this.etag ?? undefined);
     this.lastSuccess = Date.now();
     if (!result) return false;
     this.etag = result.etag;
     this.providers = result.providers;
-    this.log.info("providers loaded", { providers: result.providers.map((p) => ({ pk: p.pk, name: p.name, base_dn: p.base_dn })) });
+    this.log.info("providers loaded", { providers: result.providers.map((p) => ({ pk: p.pk, name: p.name })) });
     this.opts.onChange?.(result.providers);
     return true;
   }

@@ -82,8 +82,9 @@ function rootDse(providers: LdapProviderConfig[]): LdapEntry {
   };
 }
 
-export function createLdapServer(deps: LdapServerDeps): ldap.Server {
-  const server = ldap.createServer();
+/** `tls`: serve LDAPS (the same handlers behind TLS). */
+export function createLdapServer(deps: LdapServerDeps, tls?: { certificate: string; key: string }): ldap.Server {
+  const server = ldap.createServer(tls ?? {});
   const states = new WeakMap<Conn, ConnState>();
   const stateOf = (conn: Conn): ConnState => {
     let state = states.get(conn);

@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import {
   applications,
   oauth2AccessTokens,
@@ -93,7 +93,8 @@ export function oauth2Repository(db: Db): OAuth2Repository {
       .select({ p: providers, a: applications })
       .from(providers)
       .leftJoin(applications, eq(applications.providerId, providers.id))
-      .where(and(eq(providers.type, "oauth2"), where))
+      // A proxy provider is an OAuth2 provider too (authentik: ProxyProvider subclasses OAuth2Provider).
+      .where(and(inArray(providers.type, ["oauth2", "proxy"]), where))
       .limit(1);
     return row ? toProvider(row.p, row.a) : null;
   }

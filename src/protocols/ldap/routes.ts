@@ -32,7 +32,8 @@ async function outpostOf(c: Ctx): Promise<Outpost | null> {
   return token ? c.env.store.outposts.byTokenPk(token.pk) : null;
 }
 
-async function requireOutpost(c: Ctx): Promise<Outpost> {
+/** The outpost whose token authenticated this request; 403 for any other token. */
+export async function requireOutpost(c: Ctx): Promise<Outpost> {
   const outpost = await outpostOf(c);
   if (!outpost) throw new ForbiddenError("You do not have permission to perform this action.");
   return outpost;
