@@ -15,6 +15,7 @@ export type AdminTable =
   | "applications"
   | "providers"
   | "tokens"
+  | "tokenKeys"
   | "authenticatedSessions"
   | "brands"
   | "flows"

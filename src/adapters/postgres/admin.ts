@@ -14,6 +14,7 @@ const TABLES: Record<AdminTable, PgTable> = {
   applications: s.applications,
   providers: s.providers,
   tokens: s.tokens,
+  tokenKeys: s.tokenKeys,
   authenticatedSessions: s.authenticatedSessions,
   brands: s.brands,
   flows: s.flows,

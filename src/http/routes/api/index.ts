@@ -13,6 +13,10 @@ import { mountResource, type ResourceDef } from "../../../api/resource.js";
 import { applicationsResource } from "../../../api/resources/applications.js";
 import { groupsResource } from "../../../api/resources/groups.js";
 import { allProvidersResource, providerResources } from "../../../api/resources/providers.js";
+import { allDevicesRoutes, deviceResources } from "../../../api/resources/authenticators.js";
+import { brandsResource } from "../../../api/resources/brands.js";
+import { sessionsResource } from "../../../api/resources/sessions.js";
+import { tokensResource } from "../../../api/resources/tokens.js";
 import { usersResource } from "../../../api/resources/users.js";
 import type { ApiEnv } from "../../../api/types.js";
 import type { AppEnv } from "../../env.js";
@@ -25,6 +29,10 @@ export const RESOURCES: readonly ResourceDef<unknown>[] = [
   usersResource,
   groupsResource,
   applicationsResource,
+  tokensResource,
+  sessionsResource,
+  brandsResource,
+  ...deviceResources,
   allProvidersResource,
   ...providerResources,
 ] as ResourceDef<unknown>[];
@@ -52,6 +60,7 @@ export function apiV3Routes(): Hono<AppEnv> {
   api.route("/events/events", events);
   // Outposts (LDAP): their configuration, access checks and the directory they search.
   api.route("/outposts", outpostRoutes());
+  api.route("/authenticators", allDevicesRoutes(registry));
   for (const r of RESOURCES) api.route(`/${r.path}`, mountResource(r, registry));
   void directoryRoutes;
   // Sub-app notFound handlers are not consulted when mounted; a final catch-all keeps API 404s in problem+json.
