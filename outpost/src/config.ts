@@ -22,6 +22,8 @@ export interface OutpostConfig {
   ldapsPort?: number;
   /** PEM certificate chain and key for LDAPS (THRESHOLD_TLS_CERT / THRESHOLD_TLS_KEY: file paths). */
   tls?: { cert: string; key: string };
+  /** Where to keep the last configuration and signed-out sessions across restarts (THRESHOLD_STATE_DIR; optional). */
+  stateDir?: string;
   /** Proxy / forward-auth HTTP port (default 9000, as authentik's outpost); no proxy server when unset. */
   httpPort?: number;
   /** Health endpoint port (default 9300; `/outpost.goauthentik.io/ping`, `/-/health/live/`). */
@@ -75,6 +77,7 @@ export function loadOutpostConfig(env: Record<string, string | undefined>): Outp
     ldapsPort: int(env, "THRESHOLD_LDAPS_PORT", 6636),
     tls: tlsFiles(env),
     httpPort: int(env, "THRESHOLD_HTTP_PORT", 9000),
+    stateDir: env.THRESHOLD_STATE_DIR || undefined,
     token,
     insecure: ["1", "true", "yes"].includes((env.THRESHOLD_INSECURE ?? "").toLowerCase()),
     ldapPort: int(env, "THRESHOLD_LDAP_PORT", 3389),

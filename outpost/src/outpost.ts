@@ -14,6 +14,8 @@ import { createLogger, type Logger } from "./log.js";
 import { ProviderConfig } from "./providers.js";
 import { ProxyApplication } from "./proxy/application.js";
 import { createProxyHttpServer } from "./proxy/server.js";
+import { SignedOut } from "./proxy/session.js";
+import { StateStore } from "./state.js";
 
 export interface RunningOutpost {
   ldapPort: number;
@@ -72,15 +74,18 @@ function track(server: NetServer | HttpServer, sockets: Set<Socket>): void {
 export async function startOutpost(config: OutpostConfig, opts: { fetch?: typeof fetch; log?: Logger } = {}): Promise<RunningOutpost> {
   const log = opts.log ?? createLogger({ level: config.logLevel, fields: { component: "outpost" } });
   const api = new ThresholdApi({ host: config.host, token: config.token, fetch: opts.fetch });
+  const state = new StateStore(config.stateDir, log.child({ component: "state" }));
   const binder = new Binder(api, log.child({ component: "ldap.bind" }));
   const directory = new Directory(api, log.child({ component: "ldap.directory" }), config.refreshIntervalMs);
   const providers = new ProviderConfig<LdapProviderConfig>((etag) => api.ldapProviders(etag), log.child({ component: "providers" }), {
     intervalMs: config.refreshIntervalMs,
     onChange: () => binder.clear(),
+    persist: { load: () => state.read<LdapProviderConfig[]>("ldap-providers"), save: (p) => state.write("ldap-providers", p) },
   });
   let applications: ProxyApplication[] = [];
   const proxyProviders = new ProviderConfig<ProxyProviderConfig>((etag) => api.proxyProviders(etag), log.child({ component: "providers.proxy" }), {
     intervalMs: config.refreshIntervalMs,
+    persist: { load: () => state.read<ProxyProviderConfig[]>("proxy-providers"), save: (p) => state.write("proxy-providers", p) },
     onChange: (list) => {
       applications = list.flatMap((p) => {
         try {
@@ -125,7 +130,8 @@ export async function startOutpost(config: OutpostConfig, opts: { fetch?: typeof
   let http: HttpServer | null = null;
   let httpPort: number | null = null;
   if (config.httpPort !== undefined) {
-    http = createProxyHttpServer({ api, log: log.child({ component: "proxy" }), applications: () => applications, outpostName: () => outpostName });
+    const signedOut = new SignedOut(state.read<Record<string, number>>("signed-out"), (ids) => state.write("signed-out", ids));
+    http = createProxyHttpServer({ api, log: log.child({ component: "proxy" }), applications: () => applications, outpostName: () => outpostName, signedOut });
     track(http, sockets);
     httpPort = await listen(http, config.httpPort, config.listen);
   }

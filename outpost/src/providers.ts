@@ -22,7 +22,13 @@ export class ProviderConfig<T extends { pk: number; name: string } = LdapProvide
   constructor(
     private readonly fetchConfig: ConfigFetcher<T>,
     private readonly log: Logger,
-    private readonly opts: { intervalMs: number; maxBackoffMs?: number; onChange?: (p: T[]) => void },
+    private readonly opts: {
+      intervalMs: number;
+      maxBackoffMs?: number;
+      onChange?: (p: T[]) => void;
+      /** Keeps the last configuration across restarts (see state.ts). */
+      persist?: { load(): T[] | null; save(p: T[]): void };
+    },
   ) {}
 
   current(): T[] {
@@ -36,6 +42,7 @@ export class ProviderConfig<T extends { pk: number; name: string } = LdapProvide
     if (!result) return false;
     this.etag = result.etag;
     this.providers = result.providers;
+    this.opts.persist?.save(result.providers);
     this.log.info("providers loaded", { providers: result.providers.map((p) => ({ pk: p.pk, name: p.name })) });
     this.opts.onChange?.(result.providers);
     return true;
@@ -47,8 +54,17 @@ export class ProviderConfig<T extends { pk: number; name: string } = LdapProvide
     this.schedule(this.opts.intervalMs);
   }
 
-  /** After a failed {@link start}: keep trying with backoff. */
+  /**
+   * After a failed {@link start}: serve the configuration saved before the restart (if any)
+   * and keep trying with backoff.
+   */
   retrySoon(): void {
+    const saved = this.providers.length === 0 ? this.opts.persist?.load() : null;
+    if (saved && saved.length > 0) {
+      this.providers = saved;
+      this.log.warn("issuer unreachable, serving the saved configuration", { providers: saved.map((p) => ({ pk: p.pk, name: p.name })) });
+      this.opts.onChange?.(saved);
+    }
     this.failures++;
     this.schedule(Math.min(this.opts.intervalMs, 5_000));
   }

@@ -20,6 +20,8 @@ export interface ProxyServerDeps {
   log: Logger;
   applications: () => ProxyApplication[];
   outpostName: () => string;
+  /** Signed-out session ids (persisted by the caller when it keeps state). */
+  signedOut?: SignedOut;
 }
 
 type ForwardKind = "nginx" | "traefik" | "caddy" | "envoy";
@@ -52,7 +54,7 @@ function originalUrl(kind: ForwardKind, req: IncomingMessage, rest: string | und
 }
 
 export function createProxyHttpServer(deps: ProxyServerDeps): Server {
-  const signedOut = new SignedOut();
+  const signedOut = deps.signedOut ?? new SignedOut();
   const auth = new Authenticator(deps.api, signedOut, deps.log.child({ component: "proxy.auth" }));
   const proxy = createProxyServer({ xfwd: true, ws: true });
   proxy.on("error", (err, _req, target) => {

@@ -73,15 +73,24 @@ export function serializeCookie(name: string, value: string, o: CookieOptions): 
 
 /**
  * Session ids ended by `/sign_out` before their expiry, so a copy of the cookie is refused too.
- * Kept in memory, pruned at expiry.
+ * Pruned at expiry; `save` persists them (state dir) so a restart does not revive them.
  */
 export class SignedOut {
   private readonly ids = new Map<string, number>();
+
+  constructor(
+    saved: Record<string, number> | null = null,
+    private readonly save: (ids: Record<string, number>) => void = () => undefined,
+  ) {
+    const now = Date.now() / 1000;
+    for (const [id, exp] of Object.entries(saved ?? {})) if (typeof exp === "number" && exp > now) this.ids.set(id, exp);
+  }
 
   add(sid: string, exp: number): void {
     this.ids.set(sid, exp);
     const now = Date.now() / 1000;
     for (const [id, at] of this.ids) if (at <= now) this.ids.delete(id);
+    this.save(Object.fromEntries(this.ids));
   }
 
   has(sid: string): boolean {

@@ -56,9 +56,14 @@ export interface ClientAuthSite {
   endpoint: string;
 }
 
+// Basic and post carry the same secret: a client registered for one may use the other (as most
+// servers allow; openid-client's DCR defaults to post while RFC 7591 defaults to basic).
+const SECRET_METHODS = new Set(["client_secret_basic", "client_secret_post"]);
+
 function methodAllowed(provider: OAuth2Provider, method: string): void {
   const only = provider.settings.token_endpoint_auth_method;
-  if (only && only !== method) throw invalidClient();
+  if (!only || only === method || (SECRET_METHODS.has(only) && SECRET_METHODS.has(method))) return;
+  throw invalidClient();
 }
 
 /** Authenticates the client of a back-channel request or throws `invalid_client` (401). */
