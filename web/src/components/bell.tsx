@@ -19,7 +19,11 @@ export function NotificationBell() {
   return (
     <div class="bell">
       <button type="button" class="btn icon" aria-label={`Notifications (${count} unread)`} aria-expanded={open} onClick={() => setOpen(!open)}>
-        🔔{count > 0 && <span class="count">{count > 99 ? "99+" : count}</span>}
+        <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+          <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+          <path d="M13.73 21a2 2 0 0 1-3.46 0" />
+        </svg>
+        {count > 0 && <span class="count">{count > 99 ? "99+" : count}</span>}
       </button>
       {open && (
         <div class="drawer" role="dialog" aria-label="Notifications">

@@ -70,7 +70,7 @@ export function Shell(props: { nav: NavSection[]; topbar?: ComponentChildren; ch
               {props.switchTo[1]}
             </a>
           )}
-          <span class="small muted" data-testid="whoami">
+          <span class="small muted whoami" data-testid="whoami">
             {me.data?.user.username}
           </span>
           <a class="btn small" href={LOGOUT_URL}>

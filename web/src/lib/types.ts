@@ -41,49 +41,10 @@ export interface Provider {
   invalidation_flow?: string;
   [key: string]: unknown;
 }
-export interface Token {
-  pk?: string;
-  identifier: string;
-  intent: "api" | "app_password" | "recovery" | "verification";
-  user?: number;
-  user_obj?: User;
-  description?: string;
-  expires?: string | null;
-  expiring?: boolean;
-}
-export interface Brand {
-  brand_uuid: string;
-  domain: string;
-  default: boolean;
-  branding_title: string;
-  branding_logo?: string;
-  branding_favicon?: string;
-  flow_authentication?: string | null;
-  flow_invalidation?: string | null;
-  flow_recovery?: string | null;
-  flow_user_settings?: string | null;
-}
-export interface AuthenticatedSession {
-  uuid: string;
-  current: boolean;
-  user: number;
-  last_ip: string;
-  last_user_agent?: string;
-  last_used: string;
-  expires?: string | null;
-  user_agent?: { user_agent?: { family?: string }; os?: { family?: string } };
-  geo_ip?: { country?: string; city?: string } | null;
-}
-export interface Device {
-  pk: number | string;
-  name: string;
-  type: string;
-  verbose_name?: string;
-  meta_model_name?: string;
-  confirmed?: boolean;
-  created?: string;
-  last_used?: string | null;
-}
+export type Token = Schemas["Token"];
+export type Brand = Schemas["Brand"];
+export type AuthenticatedSession = Schemas["AuthenticatedSession"];
+export type Device = Schemas["DeviceList"][number];
 export interface Flow {
   pk: string;
   slug: string;

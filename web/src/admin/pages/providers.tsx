@@ -127,16 +127,18 @@ function toApi(kind: ProviderKind, body: Values): Values {
   return out;
 }
 
-function usePickers(): Pickers | null {
+function usePickers(): { pickers: Pickers | null; error: unknown } {
   const flows = useAll<Flow>("flows/instances/");
   const keys = useAll<CertificateKeyPair>("crypto/certificatekeypairs/", { has_key: true });
   const groups = useAll<Group>("core/groups/");
-  if (!flows.data || !groups.data) return null;
-  return { flows: flows.data, keys: keys.data ?? [], groups: groups.data };
+  const error = flows.error ?? groups.error;
+  if (!flows.data || !groups.data) return { pickers: null, error };
+  return { pickers: { flows: flows.data, keys: keys.data ?? [], groups: groups.data }, error: null };
 }
 
 export function ProviderForm(props: { kind: ProviderKind; provider?: Values; onClose: () => void; onSaved: (saved: Provider & { client_secret?: string }) => void }) {
-  const pickers = usePickers();
+  const { pickers, error } = usePickers();
+  if (error) return <ErrorBox error={error} />;
   if (!pickers) return <Loading />;
   const fields = providerFields(props.kind, pickers);
   const initial = props.provider

@@ -5,8 +5,11 @@ import { api, useList } from "../../lib/api";
 import type { AuthenticatedSession } from "../../lib/types";
 
 export function describeAgent(s: AuthenticatedSession): string {
-  const browser = s.user_agent?.user_agent?.family;
-  const os = s.user_agent?.os?.family;
+  // authentik nests ua-parser results (`user_agent.user_agent.family`); flat names are accepted too.
+  const ua = s.user_agent as unknown as Record<string, unknown> | null;
+  const name = (v: unknown) => (typeof v === "string" ? v : (v as { family?: string } | undefined)?.family);
+  const browser = name(ua?.user_agent) ?? name(ua?.browser);
+  const os = name(ua?.os);
   if (browser || os) return [browser, os].filter(Boolean).join(" on ");
   return s.last_user_agent || "Unknown device";
 }
