@@ -63,6 +63,7 @@ export function Shell(props: { nav: NavSection[]; topbar?: ComponentChildren; ch
           <button type="button" class="btn icon menu-button" aria-label="Menu" aria-expanded={open} onClick={() => setOpen(!open)}>
             ☰
           </button>
+          <strong class="topbar-title">{title}</strong>
           <div class="spacer" />
           {props.topbar}
           {props.switchTo && (

@@ -7,11 +7,14 @@ import type { AuthenticatedSession } from "../../lib/types";
 export function describeAgent(s: AuthenticatedSession): string {
   // authentik nests ua-parser results (`user_agent.user_agent.family`); flat names are accepted too.
   const ua = s.user_agent as unknown as Record<string, unknown> | null;
-  const name = (v: unknown) => (typeof v === "string" ? v : (v as { family?: string } | undefined)?.family);
+  const name = (v: unknown) => {
+    const n = typeof v === "string" ? v : (v as { family?: string } | undefined)?.family;
+    return n && n !== "Other" ? n : undefined;
+  };
   const browser = name(ua?.user_agent) ?? name(ua?.browser);
   const os = name(ua?.os);
   if (browser || os) return [browser, os].filter(Boolean).join(" on ");
-  return s.last_user_agent || "Unknown device";
+  return s.last_user_agent ? s.last_user_agent.slice(0, 60) : "Unknown device";
 }
 
 /** The user's sessions (authentik's `core/authenticated_sessions`); revoking one logs it out. */
