@@ -187,6 +187,7 @@ describe("Dynamic Client Registration (RFC 7591/7592)", () => {
     expect((await register({ redirect_uris: ["https://a.example/cb"] }, null)).status).toBe(401);
     expect(await (await register({ redirect_uris: ["https://a.example/cb#x"] })).json()).toMatchObject({ error: "invalid_redirect_uri" });
     expect(await (await register({ grant_types: ["authorization_code"] })).json()).toMatchObject({ error: "invalid_redirect_uri" });
+    expect(await (await register({ redirect_uris: ["javascript:alert(1)"] })).json()).toMatchObject({ error: "invalid_redirect_uri" });
     expect(await (await register({ grant_types: ["client_credentials"], token_endpoint_auth_method: "private_key_jwt" })).json()).toMatchObject({ error: "invalid_client_metadata" });
     expect(await (await register({ grant_types: ["password"] })).json()).toMatchObject({ error: "invalid_client_metadata" });
     expect(await (await register("{not json")).json()).toMatchObject({ error: "invalid_client_metadata" });

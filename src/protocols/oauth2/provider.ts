@@ -13,7 +13,8 @@ export function issuerOf(origin: string, provider: OAuth2Provider): string {
 
 /** The provider of client `clientId`, or null (unknown, unusable, or without application). */
 export async function providerByClientId(deps: Deps, clientId: string): Promise<OAuth2Provider | null> {
-  if (!clientId || clientId.length > 255) return null;
+  // Control characters (NUL above all) never name a client, and PostgreSQL refuses NUL in text.
+  if (!clientId || clientId.length > 255 || /[\u0000-\u001f]/.test(clientId)) return null;
   const p = parseProvider(deps, await deps.store.oauth2.providerByClientId(clientId));
   return p?.application ? p : null;
 }

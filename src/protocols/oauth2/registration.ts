@@ -51,13 +51,18 @@ type ClientMetadata = z.infer<typeof clientMetadata>;
 /** RFC 7591 §2: parsed and cross-checked metadata; `invalid_redirect_uri`/`invalid_client_metadata`. */
 function parseMetadata(body: unknown): ClientMetadata {
   if (body === null || typeof body !== "object" || Array.isArray(body)) throw metadataError("The body must be a JSON object.");
+  // PostgreSQL cannot store NUL in text or jsonb.
+  if (JSON.stringify(body).includes("\\u0000")) throw metadataError("Metadata must not contain NUL characters.");
   const parsed = clientMetadata.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw metadataError(`${issue.path.join(".") || "metadata"}: ${issue.message}`);
   }
   const m = parsed.data;
-  for (const r of m.redirect_uris) if (!uri.safeParse(r).success) throw new OAuthError("invalid_redirect_uri", `Invalid redirect URI: ${r.slice(0, 100)}`);
+  for (const r of m.redirect_uris) {
+    // Web (http/https) and native private-use schemes (RFC 8252 §7.1); never script or local ones.
+    if (!uri.safeParse(r).success || /^(javascript|data|vbscript|file|blob):/i.test(r)) throw new OAuthError("invalid_redirect_uri", `Invalid redirect URI: ${r.slice(0, 100)}`);
+  }
   const redirecting = m.grant_types.some((g) => g === "authorization_code" || g === "implicit");
   if (redirecting && m.redirect_uris.length === 0) throw new OAuthError("invalid_redirect_uri", "redirect_uris are required for the authorization_code and implicit grants.");
   if (m.jwks && m.jwks_uri) throw metadataError("jwks and jwks_uri are mutually exclusive.");
