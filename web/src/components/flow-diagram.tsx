@@ -14,8 +14,8 @@ export interface DiagramStage {
   reEvaluate?: boolean | undefined;
 }
 
-const W = 420;
-const NODE_W = 300;
+const W = 380;
+const NODE_W = 360;
 const NODE_H = 56;
 const GAP = 30;
 const X = (W - NODE_W) / 2;
@@ -24,18 +24,19 @@ function Node(props: { y: number; title: string; subtitle?: string; fill: string
   return (
     <g data-stage-index={props.index}>
       <rect x={X} y={props.y} width={NODE_W} height={NODE_H} rx={props.rounded ?? 8} fill={props.fill} stroke={props.stroke} stroke-width="1.5" />
-      <text x={W / 2} y={props.y + (props.subtitle ? 23 : 33)} text-anchor="middle" font-size="15" font-weight="600" fill="#1d2433">
-        {props.title.length > 34 ? `${props.title.slice(0, 33)}…` : props.title}
+      <text x={W / 2} y={props.y + (props.subtitle ? 23 : 33)} text-anchor="middle" font-size="14" font-weight="600" fill="#1d2433">
+        <title>{props.title}</title>
+        {props.title.length > 40 ? `${props.title.slice(0, 39)}…` : props.title}
       </text>
       {props.subtitle && (
-        <text x={W / 2} y={props.y + 42} text-anchor="middle" font-size="12" fill="#5d6778">
+        <text x={W / 2} y={props.y + 42} text-anchor="middle" font-size="12.5" fill="#5d6778">
           {props.subtitle}
         </text>
       )}
       {props.badge && (
         <g>
-          <rect x={X + NODE_W - 14} y={props.y - 10} width={props.badge.length * 7 + 14} height="20" rx="10" fill="#fdf3e1" stroke="#b7791f" />
-          <text x={X + NODE_W - 7} y={props.y + 4} font-size="11" fill="#8a5a12">{props.badge}</text>
+          <rect x={X + NODE_W - props.badge.length * 6.5 - 18} y={props.y - 10} width={props.badge.length * 6.5 + 14} height="20" rx="10" fill="#fdf3e1" stroke="#b7791f" />
+          <text x={X + NODE_W - props.badge.length * 6.5 - 11} y={props.y + 4} font-size="11" fill="#8a5a12">{props.badge}</text>
         </g>
       )}
     </g>
@@ -65,7 +66,7 @@ export function FlowDiagram(props: { title: string; designation: string; flowPol
         index={i}
         y={y}
         title={s.name}
-        subtitle={`${s.order} · ${s.kind}${s.reEvaluate ? " · re-evaluated" : ""}`}
+        subtitle={`${s.order} · ${s.kind}${s.policies ? (s.evaluateOnPlan ? " · policies at planning" : s.reEvaluate ? " · policies on arrival" : "") : ""}`}
         fill="#fff"
         stroke="#c5cad3"
         badge={s.policies ? `${s.policies} polic${s.policies > 1 ? "ies" : "y"}` : undefined}
@@ -76,7 +77,7 @@ export function FlowDiagram(props: { title: string; designation: string; flowPol
   const height = y - GAP + 12;
   return (
     <div class="diagram" data-testid="flow-diagram">
-      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={`Diagram of ${props.title}`} style={{ maxWidth: `${W * 1.3}px`, margin: "0 auto" }}>
+      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={`Diagram of ${props.title}`} style={{ maxWidth: `${W * 1.25}px`, margin: "0 auto" }}>
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#8a94a6" />

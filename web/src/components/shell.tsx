@@ -56,6 +56,11 @@ export function Shell(props: { nav: NavSection[]; topbar?: ComponentChildren; ch
               ))}
             </div>
           ))}
+          {props.switchTo && (
+            <div class="nav-switch">
+              <a href={props.switchTo[0]}>{props.switchTo[1]} →</a>
+            </div>
+          )}
         </nav>
       </aside>
       <div class="main">
@@ -66,11 +71,6 @@ export function Shell(props: { nav: NavSection[]; topbar?: ComponentChildren; ch
           <strong class="topbar-title">{title}</strong>
           <div class="spacer" />
           {props.topbar}
-          {props.switchTo && (
-            <a class="btn small" href={props.switchTo[0]}>
-              {props.switchTo[1]}
-            </a>
-          )}
           <span class="small muted whoami" data-testid="whoami">
             {me.data?.user.username}
           </span>
