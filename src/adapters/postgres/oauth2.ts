@@ -87,6 +87,19 @@ function toRefresh(r: RefreshRow): RefreshToken {
   };
 }
 
+/**
+ * `providerByClientId` runs on every token request: an in-process cache saves its query. Provider
+ * and application writes through this repository (on any connection of this process) clear it;
+ * other processes, and writes by other paths (blueprints, admin API), are seen within the TTL.
+ */
+const CLIENT_CACHE_MS = 5_000;
+let clientCacheGeneration = 0;
+const clientCaches = new WeakMap<object, Map<string, { record: OAuth2ProviderRecord | null; until: number; generation: number }>>();
+
+function forgetClients(): void {
+  clientCacheGeneration++;
+}
+
 export function oauth2Repository(db: Db): OAuth2Repository {
   async function providerWhere(where: ReturnType<typeof eq>): Promise<OAuth2ProviderRecord | null> {
     const [row] = await db
@@ -99,7 +112,7 @@ export function oauth2Repository(db: Db): OAuth2Repository {
     return row ? toProvider(row.p, row.a) : null;
   }
 
-  return {
+  const repo: OAuth2Repository = {
     async createProvider(p) {
       const [row] = await guard(
         db
@@ -128,7 +141,18 @@ export function oauth2Repository(db: Db): OAuth2Repository {
       return { pk: row!.pbmUuid, name: row!.name, slug: row!.slug };
     },
 
-    providerByClientId: (clientId) => providerWhere(sql`${providers.settings}->>'client_id' = ${clientId}` as never),
+    async providerByClientId(clientId) {
+      let cache = clientCaches.get(db);
+      if (!cache) clientCaches.set(db, (cache = new Map()));
+      const hit = cache.get(clientId);
+      const now = Date.now();
+      if (hit && hit.until > now && hit.generation === clientCacheGeneration) return hit.record;
+      const generation = clientCacheGeneration;
+      const record = await providerWhere(sql`${providers.settings}->>'client_id' = ${clientId}` as never);
+      if (cache.size > 10_000) cache.clear(); // unknown client ids must not grow it without bound
+      cache.set(clientId, { record, until: now + CLIENT_CACHE_MS, generation });
+      return record;
+    },
     providerByApplicationSlug: (slug) => providerWhere(eq(applications.slug, slug)),
     providerByPk: (pk) => (Number.isSafeInteger(pk) ? providerWhere(eq(providers.id, pk)) : Promise.resolve(null)),
 
@@ -294,4 +318,18 @@ export function oauth2Repository(db: Db): OAuth2Repository {
       return rows;
     },
   };
+  // Provider/application writes invalidate the client cache, before (readers racing the write)
+  // and after (readers that started before it committed).
+  for (const name of ["createProvider", "createApplication", "createProviderWithApplication", "updateProvider", "deleteProviderWithApplication"] as const) {
+    const write = repo[name] as (...args: unknown[]) => Promise<unknown>;
+    (repo as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      forgetClients();
+      try {
+        return await write(...args);
+      } finally {
+        forgetClients();
+      }
+    };
+  }
+  return repo;
 }
