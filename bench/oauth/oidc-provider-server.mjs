@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// The peer of bench/oauth/run.mjs: oidc-provider 9 on an unbounded in-memory adapter (its most
+// favourable storage; the built-in quick-start adapter is an LRU that evicts codes and grants
+// under this load), configured to do the same work as Threshold per request: RS256-signed JWT
+// access tokens (resource indicator with accessTokenFormat "jwt"), RS256 ID tokens, refresh
+// tokens for offline_access, client_secret_basic. `/__mint?n=N` (bench harness only, not
+// measured) creates N authorization codes through oidc-provider's own models.
+//
+//   PORT=0 node bench/oauth/oidc-provider-server.mjs   → prints {"url": …} on stdout
+import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:http";
+import Provider from "oidc-provider";
+
+const CLIENT = { client_id: "bench-client", client_secret: "bench-secret-".padEnd(64, "s") };
+const REDIRECT = "https://rp.example.com/callback";
+const RESOURCE = "https://api.example.com";
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const jwk = { ...privateKey.export({ format: "jwk" }), use: "sig", alg: "RS256", kid: "bench" };
+
+/** oidc-provider's adapter interface over plain Maps (one per model). */
+const stores = new Map();
+class MemoryAdapter {
+  constructor(name) {
+    this.rows = stores.get(name) ?? new Map();
+    stores.set(name, this.rows);
+  }
+  async upsert(id, payload, expiresIn) {
+    this.rows.set(id, { payload, expires: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
+  }
+  async find(id) {
+    const row = this.rows.get(id);
+    if (!row || row.expires < Date.now()) return undefined;
+    return row.payload;
+  }
+  async findByUid(uid) {
+    for (const [id, row] of this.rows) if (row.payload.uid === uid) return this.find(id);
+    return undefined;
+  }
+  async findByUserCode(userCode) {
+    for (const [id, row] of this.rows) if (row.payload.userCode === userCode) return this.find(id);
+    return undefined;
+  }
+  async consume(id) {
+    const row = this.rows.get(id);
+    if (row) row.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+  async destroy(id) {
+    this.rows.delete(id);
+  }
+  async revokeByGrantId(grantId) {
+    for (const model of stores.values()) for (const [id, row] of model) if (row.payload.grantId === grantId) model.delete(id);
+  }
+}
+
+const server = createServer();
+await new Promise((r) => server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", r));
+const issuer = `http://127.0.0.1:${server.address().port}`;
+
+const provider = new Provider(issuer, {
+  adapter: MemoryAdapter,
+  clients: [{ ...CLIENT, redirect_uris: [REDIRECT], grant_types: ["authorization_code", "refresh_token", "client_credentials"], response_types: ["code"] }],
+  jwks: { keys: [jwk] },
+  findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com`, name: "Bench User" }) }),
+  features: {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => RESOURCE,
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({ scope: "api", audience: RESOURCE, accessTokenFormat: "jwt", accessTokenTTL: 3600, jwt: { sign: { alg: "RS256" } } }),
+    },
+  },
+  pkce: { required: () => false },
+  ttl: { AuthorizationCode: 600, AccessToken: 3600, ClientCredentials: 3600, IdToken: 3600, RefreshToken: 86_400 * 30, Grant: 86_400 * 30 },
+  rotateRefreshToken: true,
+});
+provider.proxy = false;
+
+async function mint(n) {
+  const client = await provider.Client.find(CLIENT.client_id);
+  const codes = [];
+  for (let i = 0; i < n; i++) {
+    const accountId = `user-${i % 50}`;
+    const grant = new provider.Grant({ accountId, clientId: client.clientId });
+    grant.addOIDCScope("openid offline_access");
+    grant.addResourceScope(RESOURCE, "api");
+    const grantId = await grant.save();
+    const code = new provider.AuthorizationCode({
+      accountId,
+      client,
+      grantId,
+      scope: "openid offline_access",
+      redirectUri: REDIRECT,
+      resource: RESOURCE,
+      authTime: Math.floor(Date.now() / 1000),
+    });
+    codes.push(await code.save());
+  }
+  return codes;
+}
+
+const callback = provider.callback();
+server.on("request", (req, res) => {
+  if (req.url?.startsWith("/__mint")) {
+    const n = Number(new URL(req.url, issuer).searchParams.get("n") ?? 1);
+    mint(n).then(
+      (codes) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ codes })),
+      (e) => res.writeHead(500).end(String(e?.stack ?? e)),
+    );
+    return;
+  }
+  callback(req, res);
+});
+process.stdout.write(JSON.stringify({ url: issuer, clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret, redirect: REDIRECT }) + "\n");

@@ -1,0 +1,358 @@
+#!/usr/bin/env node
+// Token endpoint benchmark (issue 4): Threshold's Node host on PostgreSQL, Threshold's Worker under
+// `wrangler dev` (Neon driver through the local WebSocket proxy, as in test/e2e/worker.test.ts)
+// and oidc-provider 9 (bench/oauth/oidc-provider-server.mjs) under the same load, one after the
+// other on this machine, with autocannon:
+//   client_credentials   POST token, client_secret_basic → RS256 JWT access token
+//   code + refresh       per connection: redeem a fresh code (access + ID + refresh token), then
+//                        refresh it (rotation) — codes are minted beforehand, outside the timing
+// Prints req/s, p50, p99 per target and scenario, and Threshold's ratio to oidc-provider.
+//
+//   node bench/oauth/run.mjs [--duration=10] [--connections=10] [--codes=1500] [--only=node,worker,oidc-provider]
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (the server; a fresh database is
+//   created in it and dropped at the end)
+//
+// Each target runs alone; the load generator shares the machine (2 cores here), so absolute
+// figures are pessimistic and ratios are what to compare.
+import { spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import pg from "pg";
+import { register } from "tsx/esm/api";
+
+process.env.WRANGLER_SEND_METRICS = "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+process.env.WRANGLER_HIDE_BANNER = "true";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
+const DURATION = Number(args.duration ?? 10);
+const CONNECTIONS = Number(args.connections ?? 10);
+const CODES = Number(args.codes ?? 1500);
+const ONLY = new Set((args.only ?? "node,worker,oidc-provider").split(","));
+const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const SECRET = "bench-oauth-secret-key-".padEnd(48, "k");
+const REDIRECT = "https://rp.example.com/callback";
+
+register();
+const { loadConfig } = await import("../../src/core/config.ts");
+const { buildNodeDeps } = await import("../../src/node/deps.ts");
+const { createOAuth2Provider } = await import("../../src/protocols/oauth2/settings.ts");
+const { sha256Hex } = await import("../../src/core/encoding.ts");
+const { startNeonWsProxy } = await import("../../test/support/neon-ws-proxy.ts");
+
+const children = new Set();
+function spawnChild(cmd, argv, env) {
+  const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  children.add(child);
+  return {
+    child,
+    output: () => out,
+    async stop() {
+      children.delete(child);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {}
+      const t = setTimeout(() => {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      }, 10_000);
+      await gone;
+      clearTimeout(t);
+    },
+  };
+}
+process.on("exit", () => {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid, "SIGKILL");
+    } catch {}
+  }
+});
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function waitFor(url, proc, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.child.exitCode !== null) throw new Error(`process exited before ${url} was ready:\n${proc.output().slice(-3000)}`);
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (r.ok) return;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${url}\n${proc.output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+
+function summary(r) {
+  return {
+    rps: (r.requests.total ?? r.requests.sent) / r.duration, // completed requests over the run, incl. its last partial second
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total ?? r.requests.sent,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+function run(opts) {
+  return new Promise((res, rej) => {
+    const inst = autocannon({ connections: CONNECTIONS, ...opts }, (err, result) => (err ? rej(err) : res(summary(result))));
+    autocannon.track(inst, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  });
+}
+
+/** client_credentials for `duration` seconds after a short warm-up. */
+async function clientCredentials(t) {
+  const opts = {
+    url: t.tokenUrl,
+    method: "POST",
+    headers: { authorization: basic(t.clientId, t.clientSecret), "content-type": "application/x-www-form-urlencoded" },
+    body: `grant_type=client_credentials&scope=${t.ccScope}`,
+  };
+  await run({ ...opts, duration: 2 });
+  return run({ ...opts, duration: DURATION });
+}
+
+/** Each connection: redeem a code, then refresh the tokens it got; `codes` pairs in all. */
+async function codeAndRefresh(t) {
+  const codes = await t.mint(CODES);
+  const headers = { authorization: basic(t.clientId, t.clientSecret), "content-type": "application/x-www-form-urlencoded" };
+  let bad = 0;
+  return run({
+    url: t.tokenUrl,
+    amount: codes.length * 2,
+    requests: [
+      {
+        method: "POST",
+        headers,
+        setupRequest: (req, ctx) => {
+          ctx.refresh = null;
+          const code = codes.pop();
+          return { ...req, body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: t.redirect }).toString() };
+        },
+        onResponse: (status, body, ctx) => {
+          if (status !== 200) bad++;
+          else ctx.refresh = JSON.parse(body).refresh_token ?? null;
+        },
+      },
+      {
+        method: "POST",
+        headers,
+        setupRequest: (req, ctx) => ({ ...req, body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: ctx.refresh ?? "missing" }).toString() }),
+        onResponse: (status) => {
+          if (status !== 200) bad++;
+        },
+      },
+    ],
+  }).then((s) => ({ ...s, bad }));
+}
+
+// ── Threshold: fresh database, one provider, a user; codes minted through the repository ──
+async function setupThreshold() {
+  const name = `threshold_bench_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const config = loadConfig({ THRESHOLD_ENVIRONMENT: "test", DATABASE_URL: databaseUrl, THRESHOLD_SECRET_KEY: SECRET, THRESHOLD_LOG_LEVEL: "error" }, "node");
+  const deps = await buildNodeDeps(config); // migrates
+  await deps.applyDefaults();
+  const user = await deps.store.users.create({ username: "bench", name: "Bench User", email: "bench@example.com", emailVerified: true });
+  const flow = await deps.store.flows.bySlug("default-provider-authorization-implicit-consent");
+  const created = await createOAuth2Provider(deps, {
+    name: "bench",
+    authorizationFlowPk: flow.pk,
+    settings: { redirect_uris: [{ matching_mode: "strict", url: REDIRECT }], access_code_validity: "minutes=10" },
+  });
+  await deps.store.oauth2.createApplication({ name: "bench", slug: "bench", providerPk: created.provider.pk });
+  const mint = async (n) => {
+    const codes = [];
+    const expires = new Date(Date.now() + 10 * 60_000);
+    for (let i = 0; i < n; i++) {
+      const code = randomBytes(32).toString("base64url");
+      await deps.store.oauth2.createCode({
+        codeHash: await sha256Hex(code),
+        providerPk: created.provider.pk,
+        userPk: user.pk,
+        redirectUri: REDIRECT,
+        scope: ["openid", "email", "profile", "offline_access"],
+        nonce: null,
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        authTime: new Date(),
+        sessionId: null,
+        expires,
+      });
+      codes.push(code);
+    }
+    return codes;
+  };
+  return {
+    databaseUrl,
+    clientId: created.clientId,
+    clientSecret: created.clientSecret,
+    mint,
+    async drop() {
+      await deps.shutdown();
+      const a = new pg.Client({ connectionString: SERVER_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+async function startNodeHost(th) {
+  const port = await freePort();
+  const proc = spawnChild(process.execPath, ["--import", "tsx", "src/node/main.ts"], {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATABASE_URL: th.databaseUrl,
+    THRESHOLD_SECRET_KEY: SECRET,
+    THRESHOLD_ENVIRONMENT: "test",
+    THRESHOLD_LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/-/health/ready/`, proc);
+  return { base, stop: () => proc.stop() };
+}
+
+async function startWorker(th) {
+  const proxy = await startNeonWsProxy();
+  const port = await freePort();
+  const inspector = await freePort();
+  const stateDir = mkdtempSync(join(tmpdir(), "threshold-bench-wrangler-"));
+  const vars = { THRESHOLD_ENVIRONMENT: "test", THRESHOLD_SECRET_KEY: SECRET, DATABASE_URL: th.databaseUrl, THRESHOLD_NEON_WS_PROXY: `127.0.0.1:${proxy.port}`, THRESHOLD_LOG_LEVEL: "warn" };
+  const argv = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", stateDir, "--log-level", "warn"];
+  for (const [k, v] of Object.entries(vars)) argv.push("--var", `${k}:${v}`);
+  const proc = spawnChild("npx", argv, {});
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/-/health/ready/`, proc, 180_000);
+  return {
+    base,
+    async stop() {
+      await proc.stop();
+      await proxy.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startOidcProvider() {
+  const proc = spawnChild(process.execPath, [join(here, "oidc-provider-server.mjs")], { PORT: "0", NODE_ENV: "production" });
+  const info = await new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`oidc-provider did not start:\n${proc.output()}`)), 30_000);
+    proc.child.stdout.on("data", () => {
+      const line = proc.output().split("\n").find((l) => l.startsWith("{"));
+      if (line) {
+        clearTimeout(t);
+        res(JSON.parse(line));
+      }
+    });
+  });
+  return {
+    ...info,
+    tokenUrl: `${info.url}/token`,
+    ccScope: "api",
+    mint: async (n) => (await (await fetch(`${info.url}/__mint?n=${n}`)).json()).codes,
+    stop: () => proc.stop(),
+  };
+}
+
+const fmt = (n, d = 1) => (n === undefined || Number.isNaN(n) ? "-" : n.toFixed(d));
+
+async function main() {
+  const results = [];
+  const record = (target, scenario, s) => {
+    results.push({ target, scenario, ...s });
+    const extra = s.bad ? `, ${s.bad} failed grants` : s.non2xx ? `, ${s.non2xx} non-2xx` : "";
+    console.error(`  ${target.padEnd(26)} ${scenario.padEnd(18)} ${fmt(s.rps).padStart(8)} req/s  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms${extra}`);
+  };
+  console.error(`bench/oauth: ${CONNECTIONS} connections, client_credentials ${DURATION} s, code+refresh ${CODES} pairs\n`);
+
+  if (ONLY.has("oidc-provider")) {
+    const op = await startOidcProvider();
+    try {
+      record("oidc-provider 9 (memory)", "client_credentials", await clientCredentials(op));
+      record("oidc-provider 9 (memory)", "code + refresh", await codeAndRefresh(op));
+    } finally {
+      await op.stop();
+    }
+  }
+  if (ONLY.has("node") || ONLY.has("worker")) {
+    const th = await setupThreshold();
+    const target = (base) => ({ ...th, tokenUrl: `${base}/application/o/token/`, ccScope: "openid", redirect: REDIRECT });
+    try {
+      if (ONLY.has("node")) {
+        const node = await startNodeHost(th);
+        try {
+          record("threshold node (pg)", "client_credentials", await clientCredentials(target(node.base)));
+          record("threshold node (pg)", "code + refresh", await codeAndRefresh(target(node.base)));
+        } finally {
+          await node.stop();
+        }
+      }
+      if (ONLY.has("worker")) {
+        const worker = await startWorker(th);
+        try {
+          record("threshold worker (neon)", "client_credentials", await clientCredentials(target(worker.base)));
+          record("threshold worker (neon)", "code + refresh", await codeAndRefresh(target(worker.base)));
+        } finally {
+          await worker.stop();
+        }
+      }
+    } finally {
+      await th.drop();
+    }
+  }
+
+  console.log("\n| target | scenario | req/s | p50 ms | p99 ms | vs oidc-provider (req/s) |\n|---|---|---:|---:|---:|---:|");
+  for (const r of results) {
+    const peer = results.find((p) => p.target.startsWith("oidc-provider") && p.scenario === r.scenario);
+    const ratio = peer && !r.target.startsWith("oidc-provider") ? `${fmt(r.rps / peer.rps, 2)}×` : "";
+    console.log(`| ${r.target} | ${r.scenario} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${ratio} |`);
+  }
+  const cc = results.find((r) => r.target.startsWith("threshold node") && r.scenario === "client_credentials");
+  const peer = results.find((r) => r.target.startsWith("oidc-provider") && r.scenario === "client_credentials");
+  if (cc && peer) {
+    const ok = cc.rps >= 2 * peer.rps && cc.p99 <= 10;
+    console.log(`\nGoal (Node host, client_credentials ≥ 2× oidc-provider and p99 ≤ 10 ms): ${ok ? "met" : "NOT met"}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
