@@ -38,7 +38,16 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ValidationError("Invalid data", { non_field_errors: [{ string: "Invalid data. Expected a dictionary.", code: "invalid" }] });
   }
+  // PostgreSQL text cannot hold NUL; DRF refuses it the same way.
+  const nul = Object.entries(raw).find(([, v]) => hasNul(v, 0));
+  if (nul) throw new ValidationError("Null characters are not allowed", { [nul[0]]: [{ string: "Null characters are not allowed.", code: "null_characters_not_allowed" }] });
   return raw as Record<string, unknown>;
+}
+
+function hasNul(value: unknown, depth: number): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (depth > 32 || value === null || typeof value !== "object") return false;
+  return Object.entries(value).some(([k, v]) => k.includes("\u0000") || hasNul(v, depth + 1));
 }
 
 /** Parses the JSON body with `schema`; field errors become a 400. */
@@ -76,7 +85,7 @@ export function listParams(c: Context): ListParams {
   return {
     page: intParam(c.req.query("page"), 1, 1, 1_000_000),
     pageSize: intParam(c.req.query("page_size"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
-    search: (c.req.query("search") ?? "").trim().slice(0, 200),
+    search: (c.req.query("search") ?? "").replace(/\u0000/g, "").trim().slice(0, 200),
     ordering,
   };
 }

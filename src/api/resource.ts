@@ -113,7 +113,8 @@ function filterValue(f: FilterDef, raw: string): unknown {
       return Number.isNaN(d.getTime()) ? undefined : d;
     }
     default:
-      return raw;
+      // PostgreSQL text cannot hold NUL: such a value matches nothing.
+      return raw.includes("\u0000") || raw.length > 1000 ? undefined : raw;
   }
 }
 

@@ -79,6 +79,8 @@ function expr(i: TableInfo, name: string): SQL | AnyPgColumn {
 
 /** Whether `value` can be compared with `col` without Postgres raising (uuid / integer syntax). */
 function comparable(col: SQL | AnyPgColumn, value: unknown): boolean {
+  // PostgreSQL text cannot hold NUL: such a value matches nothing instead of failing the query.
+  if (typeof value === "string" && value.includes("\u0000")) return false;
   if (!("columnType" in col)) return true;
   if (col.columnType === "PgUUID") return typeof value === "string" && isUuid(value);
   if (col.columnType === "PgInteger" || col.columnType === "PgBigInt53") {
@@ -132,8 +134,9 @@ export function adminRepository(db: Db): AdminRepository {
   return {
     async list(name, q) {
       const i = info(name);
-      const search = q.search?.term
-        ? or(...q.search.columns.map((c) => ilike(sql`(${expr(i, c)})::text`, `%${escapeLike(q.search!.term)}%`)))
+      const term = q.search?.term.replace(/\u0000/g, "");
+      const search = term
+        ? or(...q.search!.columns.map((c) => ilike(sql`(${expr(i, c)})::text`, `%${escapeLike(term)}%`)))
         : undefined;
       const where = whereOf(i, q.where, search);
       const order = (q.ordering ?? []).map((o) => (o.desc ? desc(expr(i, o.column) as SQL) : asc(expr(i, o.column) as SQL)));

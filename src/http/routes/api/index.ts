@@ -15,7 +15,10 @@ import { groupsResource } from "../../../api/resources/groups.js";
 import { allProvidersResource, providerResources } from "../../../api/resources/providers.js";
 import { allDevicesRoutes, deviceResources } from "../../../api/resources/authenticators.js";
 import { brandsResource } from "../../../api/resources/brands.js";
+import { flowBindingsResource, flowsResource, policyBindingsResource } from "../../../api/resources/flows.js";
+import { policyResources } from "../../../api/resources/policies.js";
 import { sessionsResource } from "../../../api/resources/sessions.js";
+import { stageResources } from "../../../api/resources/stages.js";
 import { tokensResource } from "../../../api/resources/tokens.js";
 import { usersResource } from "../../../api/resources/users.js";
 import type { ApiEnv } from "../../../api/types.js";
@@ -35,6 +38,11 @@ export const RESOURCES: readonly ResourceDef<unknown>[] = [
   ...deviceResources,
   allProvidersResource,
   ...providerResources,
+  flowsResource,
+  flowBindingsResource,
+  ...stageResources,
+  policyBindingsResource,
+  ...policyResources,
 ] as ResourceDef<unknown>[];
 
 export function apiV3Routes(): Hono<AppEnv> {
