@@ -9,6 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
 import { startNodeServer, type NodeServer } from "../../src/node/server.js";
+import { createPgStore } from "../../src/adapters/postgres/pg.js";
+import { sha256Hex } from "../../src/core/encoding.js";
+import { createTestDatabase, type TestDatabase } from "../integration/store-databases.js";
+import { startNeonWsProxy, type NeonWsProxy } from "../support/neon-ws-proxy.js";
 import { cleanEnv, freePort, start, waitForHttp, type Spawned } from "../support/process.js";
 import { HttpSession } from "../support/spa-session.js";
 
@@ -81,19 +85,25 @@ describe("web UIs on the Node host", () => {
   });
 });
 
+/** `wrangler dev` on workers/index.ts with the built web/dist as `[assets]`. */
+async function startWorker(vars: Record<string, string>): Promise<{ proc: Spawned; base: string; stateDir: string }> {
+  const port = await freePort();
+  const stateDir = mkdtempSync(join(tmpdir(), "threshold-wrangler-ui-"));
+  const args = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()), "--persist-to", stateDir, "--log-level", "warn"];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const proc = start("npx", args, cleanEnv());
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${base}/-/health/live/`, { proc, timeoutMs: 150_000 });
+  return { proc, base, stateDir };
+}
+
 describe("web UIs on the Worker (wrangler dev, [assets])", () => {
   let proc: Spawned;
   let base: string;
   let stateDir: string;
   beforeAll(async () => {
-    const port = await freePort();
-    stateDir = mkdtempSync(join(tmpdir(), "threshold-wrangler-ui-"));
-    const args = ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()), "--persist-to", stateDir, "--log-level", "warn"];
     // No database is needed: anonymous requests never reach it, assets never reach the Worker.
-    for (const [k, v] of Object.entries({ THRESHOLD_ENVIRONMENT: "test", THRESHOLD_SECRET_KEY: "w".repeat(40), DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" })) args.push("--var", `${k}:${v}`);
-    proc = start("npx", args, cleanEnv());
-    base = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${base}/-/health/live/`, { proc, timeoutMs: 150_000 });
+    ({ proc, base, stateDir } = await startWorker({ THRESHOLD_ENVIRONMENT: "test", THRESHOLD_SECRET_KEY: "w".repeat(40), DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" }));
   });
   afterAll(async () => {
     await proc?.stop();
@@ -115,5 +125,38 @@ describe("web UIs on the Worker (wrangler dev, [assets])", () => {
     expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(await res.text()).toBe(readFileSync(new URL(`../../web/dist${asset}`, import.meta.url), "utf8"));
     expect((await fetch(`${base}/_headers`)).status).not.toBe(200);
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)("admin SPA from the Worker's ASSETS binding (PostgreSQL via the Neon driver)", () => {
+  let db: TestDatabase;
+  let proxy: NeonWsProxy;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  const key = "worker-ui-session-key-".padEnd(48, "k");
+  beforeAll(async () => {
+    db = await createTestDatabase(process.env.DATABASE_URL!);
+    const store = createPgStore(db.url);
+    await store.transaction(async (tx) => {
+      const group = await tx.groups.create({ name: "authentik Admins", isSuperuser: true });
+      const user = await tx.users.create({ username: "akadmin" });
+      await tx.groups.addMember(group.pk, user.pk);
+      await tx.sessions.create({ sessionKeyHash: await sha256Hex(key), userPk: user.pk, lastIp: "127.0.0.1", lastUserAgent: "e2e", expires: new Date(Date.now() + 3_600_000) });
+    });
+    await store.close();
+    proxy = await startNeonWsProxy();
+    worker = await startWorker({ THRESHOLD_ENVIRONMENT: "test", THRESHOLD_SECRET_KEY: "w".repeat(40), DATABASE_URL: db.url, THRESHOLD_NEON_WS_PROXY: `127.0.0.1:${proxy.port}` });
+  });
+  afterAll(async () => {
+    await worker?.proc.stop();
+    await proxy?.close();
+    await db?.drop();
+    if (worker) rmSync(worker.stateDir, { recursive: true, force: true });
+  });
+
+  it("answers a superuser's deep link with the admin index.html", async () => {
+    const res = await fetch(`${worker.base}/if/admin/flows/default-authentication-flow`, { headers: { Cookie: `authentik_session=${key}` }, redirect: "manual" });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(adminHtml());
+    expect(res.headers.get("cache-control")).toBe("no-store");
   });
 });
