@@ -35,8 +35,7 @@ describe("admin API: every list paginates; OpenAPI document; fuzzing", () => {
 
   it("the generated document is valid OpenAPI 3.1 (@readme/openapi-parser) and covers the resources", async () => {
     const result = await validate(structuredClone(doc) as never);
-    expect(result.errors ?? [], JSON.stringify(result.errors ?? []).slice(0, 2000)).toEqual([]);
-    expect(result.valid).toBe(true);
+    expect(result.valid ? [] : result.errors, JSON.stringify(result).slice(0, 2000)).toEqual([]);
     expect((doc as unknown as { openapi: string }).openapi).toBe("3.1.0");
     const ids = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId));
     for (const id of ["core_users_list", "core_users_me_retrieve", "core_groups_create", "core_applications_list", "core_tokens_view_key_retrieve", "providers_oauth2_create", "flows_instances_diagram_retrieve", "policies_bindings_list"]) {
