@@ -9,8 +9,17 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { applyBlueprint } from "../../src/adapters/postgres/blueprints.js";
+import type { DrizzleStore } from "../../src/adapters/postgres/store.js";
+import { parseBlueprint } from "../../src/blueprints/parse.js";
+import { certificateBody as certificateBodyOf, createSamlKeyPair } from "../../src/protocols/saml/keys.js";
+import { parseSamlProvider } from "../../src/protocols/saml/settings.js";
+import { createSamlProviderFromMetadata, fetchMetadata, parseSpMetadata, refreshFromMetadata } from "../../src/protocols/saml/sp-metadata.js";
+import { seedFlow } from "../support/flows.js";
 import { login } from "../support/oauth2.js";
-import { ACS, certificatePem, metadataCertificate, readForm, readRedirectPage, responseXml, setupSaml, SLS, SP_ENTITY, type SamlEnv } from "../support/saml.js";
+import { ACS, ORIGIN, certificatePem, metadataCertificate, readForm, readRedirectPage, responseXml, setupSaml, SLS, SP_ENTITY, type SamlEnv } from "../support/saml.js";
 import type { FlowClient } from "../support/flows.js";
 
 const EMAIL_ATTR = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress";
@@ -31,6 +40,35 @@ async function follow(browser: FlowClient, path: string, init: RequestInit = {})
 function postForm(fields: Record<string, string>): RequestInit {
   return { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() };
 }
+
+/** Runs `xmlsec1 --verify` on the signature at `node` of `xml` with the IdP certificate (PEM). */
+function xmlsecVerify(xml: string, certPem: string, node: string): void {
+  const dir = mkdtempSync(join(tmpdir(), "threshold-xmlsec-"));
+  try {
+    writeFileSync(join(dir, "response.xml"), xml);
+    writeFileSync(join(dir, "idp.pem"), certPem);
+    execFileSync(
+      "xmlsec1",
+      [
+        "--verify",
+        "--pubkey-cert-pem",
+        join(dir, "idp.pem"),
+        "--id-attr:ID",
+        "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+        "--id-attr:ID",
+        "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        "--node-xpath",
+        node,
+        join(dir, "response.xml"),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const RESPONSE_SIG = "/*[local-name()='Response']/*[local-name()='Signature']";
+const ASSERTION_SIG = "//*[local-name()='Assertion']/*[local-name()='Signature']";
 
 describe("SAML IdP with node-saml as the SP (in-process)", () => {
   let env: SamlEnv;
@@ -97,31 +135,31 @@ describe("SAML IdP with node-saml as the SP (in-process)", () => {
     const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
     const xml = responseXml(fields);
     const metadata = await (await env.app.request(`${env.base}/metadata/`, {}, env.deps)).text();
-    const dir = mkdtempSync(join(tmpdir(), "threshold-xmlsec-"));
-    try {
-      writeFileSync(join(dir, "response.xml"), xml);
-      writeFileSync(join(dir, "idp.pem"), certificatePem(metadataCertificate(metadata)));
-      const verify = (node: string) =>
-        execFileSync("xmlsec1", [
-          "--verify",
-          "--pubkey-cert-pem",
-          join(dir, "idp.pem"),
-          "--id-attr:ID",
-          "urn:oasis:names:tc:SAML:2.0:protocol:Response",
-          "--id-attr:ID",
-          "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
-          "--node-xpath",
-          node,
-          join(dir, "response.xml"),
-        ], { stdio: ["ignore", "pipe", "pipe"] }).toString();
-      verify("/*[local-name()='Response']/*[local-name()='Signature']");
-      verify("//*[local-name()='Assertion']/*[local-name()='Signature']");
-      // A tampered assertion fails.
-      writeFileSync(join(dir, "response.xml"), xml.replace("alice@example.com</saml:AttributeValue>", "mallory@example.com</saml:AttributeValue>"));
-      expect(() => verify("//*[local-name()='Assertion']/*[local-name()='Signature']")).toThrow();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const cert = certificatePem(metadataCertificate(metadata));
+    xmlsecVerify(xml, cert, RESPONSE_SIG);
+    xmlsecVerify(xml, cert, ASSERTION_SIG);
+    // A tampered assertion fails.
+    const tampered = xml.replace("alice@example.com</saml:AttributeValue>", "mallory@example.com</saml:AttributeValue>");
+    expect(tampered).not.toBe(xml);
+    expect(() => xmlsecVerify(tampered, cert, ASSERTION_SIG)).toThrow();
+  });
+
+  it("signs with an ECDSA P-256 key (ecdsa-sha256); xmlsec1 accepts both signatures", async () => {
+    const pair = await createSamlKeyPair(env.deps, "saml-ec", "ES256");
+    const idp = await setupSaml({
+      deps: env.deps,
+      settings: { signing_kp: pair.pk, signature_algorithm: "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256", sign_response: true },
+    });
+    const sp = await idp.client();
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
+    const xml = responseXml(fields);
+    expect(xml).toContain('SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"');
+    const metadata = await (await env.app.request(`${idp.base}/metadata/`, {}, env.deps)).text();
+    const cert = certificatePem(metadataCertificate(metadata));
+    expect(execFileSync("openssl", ["x509", "-noout", "-text"], { input: cert }).toString()).toMatch(/id-ecPublicKey|prime256v1/);
+    xmlsecVerify(xml, cert, RESPONSE_SIG);
+    xmlsecVerify(xml, cert, ASSERTION_SIG);
   });
 
   it("IdP-initiated login posts an unsolicited Response with the default relay state", async () => {
@@ -212,5 +250,78 @@ describe("SAML IdP with node-saml as the SP (in-process)", () => {
     const { profile } = await sp.validatePostResponseAsync(fields);
     expect(profile!.nameID).toBe("alice@example.com");
     expect(SP_ENTITY).toBeTruthy();
+  });
+
+  it("an authentik-format blueprint creates a SAML provider and application (managed mapping names)", async () => {
+    const { flow } = await seedFlow(env.deps, { slug: "saml-bp-authz", designation: "authorization", authentication: "require_authenticated", stages: [] });
+    const yaml = [
+      "version: 1",
+      "entries:",
+      "  - model: authentik_providers_saml.samlprovider",
+      "    id: bp-provider",
+      "    identifiers: { name: bp-saml }",
+      "    attrs:",
+      `      authorization_flow: !Find [authentik_flows.flow, [slug, ${flow.slug}]]`,
+      `      acs_url: ${ACS}`,
+      `      audience: ${SP_ENTITY}`,
+      "      issuer: threshold-bp",
+      "      sp_binding: post",
+      "      property_mappings: [goauthentik.io/providers/saml/email, goauthentik.io/providers/saml/username]",
+      "  - model: authentik_core.application",
+      "    identifiers: { slug: bp-saml }",
+      "    attrs: { name: Blueprint SAML, provider: !KeyOf bp-provider }",
+    ].join("\n");
+    await applyBlueprint((env.deps.store as DrizzleStore).db, parseBlueprint(yaml));
+    const metadata = await (await env.app.request("/application/saml/bp-saml/metadata/", {}, env.deps)).text();
+    expect(metadata).toContain('entityID="threshold-bp"');
+    const sp = await env.client({ entryPoint: `${ORIGIN}/application/saml/bp-saml/sso/binding/redirect/`, idpIssuer: "threshold-bp", privateKey: undefined });
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
+    const { profile } = await sp.validatePostResponseAsync(fields);
+    expect(profile![EMAIL_ATTR]).toBe("alice@example.com");
+    expect(profile![USERNAME_ATTR]).toBe("alice");
+    expect(profile![GROUP_ATTR]).toBeUndefined();
+  });
+
+  it("creates a provider from SP metadata and refreshes it from the SP's metadata URL", async () => {
+    const spCert = certificateBodyOf(env.sp.cert);
+    const spMetadata = (acs: string) =>
+      `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://meta.example.com/sp">` +
+      `<md:SPSSODescriptor AuthnRequestsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+      `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${spCert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+      `<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://meta.example.com/slo"/>` +
+      `<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>` +
+      `<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://meta.example.com/acs-redirect" index="2"/>` +
+      `<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${acs}" index="1"/>` +
+      `</md:SPSSODescriptor></md:EntityDescriptor>`;
+    const { flow } = await seedFlow(env.deps, { slug: "saml-meta-authz", designation: "authorization", authentication: "require_authenticated", stages: [] });
+    const record = await createSamlProviderFromMetadata(env.deps, { name: "from-metadata", authorizationFlowPk: flow.pk, metadata: spMetadata("https://meta.example.com/acs") });
+    const created = parseSamlProvider(env.deps, record)!;
+    expect(created.settings).toMatchObject({
+      acs_url: "https://meta.example.com/acs",
+      acs_urls: ["https://meta.example.com/acs-redirect"],
+      sp_binding: "post",
+      audience: "https://meta.example.com/sp",
+      sls_url: "https://meta.example.com/slo",
+      sls_binding: "post",
+      default_name_id_policy: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+      encryption_kp: null,
+    });
+    expect(created.settings.verification_kp).toBeTruthy();
+
+    // The SP moves its ACS; Threshold re-reads the metadata from the SP's URL (a real HTTP server).
+    const server = createServer((_req, res) => res.writeHead(200, { "Content-Type": "application/samlmetadata+xml" }).end(spMetadata("https://meta.example.com/acs-v2")));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const refreshed = await refreshFromMetadata(env.deps, record.pk, await fetchMetadata(`http://127.0.0.1:${port}/metadata.xml`));
+      expect(refreshed.acs_url).toBe("https://meta.example.com/acs-v2");
+      expect(refreshed.verification_kp).toBe(created.settings.verification_kp);
+      expect(parseSamlProvider(env.deps, await env.deps.store.saml.providerByPk(record.pk))!.settings.acs_url).toBe("https://meta.example.com/acs-v2");
+    } finally {
+      server.close();
+    }
+    await expect(fetchMetadata("file:///etc/passwd")).rejects.toThrow(/http/);
+    expect(() => parseSpMetadata("<x/>")).toThrow(/EntityDescriptor/);
   });
 });

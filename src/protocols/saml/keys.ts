@@ -5,7 +5,7 @@
  * (@peculiar/x509, WebCrypto only). SP certificates (verification, encryption) are stored as
  * certificate-only pairs.
  */
-import * as x509 from "@peculiar/x509";
+import * as x509 from "./x509.js";
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, importJWK, type JWK } from "jose";
 import type { Deps } from "../../deps.js";
 import type { CertificateKeyPair, KeyAlgorithm } from "../../ports/crypto.js";
@@ -61,6 +61,16 @@ export async function defaultSamlKeyPair(deps: Deps): Promise<CertificateKeyPair
   const publicKey = (await importJWK(row.publicJwk as JWK, "RS256", { extractable: true })) as CryptoKey;
   const certificateData = await selfSignedCertificate(deps, { privateKey, publicKey }, "RS256", "threshold");
   return deps.store.crypto.ensureManaged({ ...row, certificateData, managed: SAML_KEY_MANAGED });
+}
+
+/** A new signing pair (RS256 or ES256) with a self-signed certificate, for `signing_kp`. */
+export async function createSamlKeyPair(deps: Deps, name: string, alg: KeyAlgorithm = "RS256"): Promise<CertificateKeyPair> {
+  const row = await generateKeyPairRow(deps, alg, name);
+  const jwk = JSON.parse(await deps.keys.unwrapText(row.keyDataWrapped, KEY_CONTEXT)) as JWK;
+  const privateKey = (await importJWK(jwk, alg, { extractable: false })) as CryptoKey;
+  const publicKey = (await importJWK(row.publicJwk as JWK, alg, { extractable: true })) as CryptoKey;
+  const certificateData = await selfSignedCertificate(deps, { privateKey, publicKey }, alg, name);
+  return deps.store.crypto.create({ ...row, certificateData });
 }
 
 // PEMs per isolate by kid: unwrapping and exporting on every response is waste.

@@ -6,7 +6,7 @@
  * enveloped signature whose single reference is the root element). To defeat signature
  * wrapping, the fields are read from the XML the signature actually covers.
  */
-import * as x509 from "@peculiar/x509";
+import * as x509 from "./x509.js";
 import type { Document, Element } from "@xmldom/xmldom";
 import { SignedXml } from "xml-crypto";
 import { SamlRequestError } from "./errors.js";

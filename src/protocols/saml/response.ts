@@ -5,7 +5,7 @@
  * requires) and, when the provider has an encryption certificate, the signed Assertion is
  * encrypted with xml-encryption (AES-GCM/CBC content, RSA-OAEP key transport).
  */
-import * as x509 from "@peculiar/x509";
+import * as x509 from "./x509.js";
 import { SignedXml } from "xml-crypto";
 import { encrypt } from "xml-encryption";
 import type { SamlSigningKey } from "./keys.js";
@@ -92,17 +92,52 @@ function envelope(element: "Response" | "LogoutResponse", e: EnvelopeInput, body
 
 type SigningSettings = Pick<SamlSettings, "signature_algorithm" | "digest_algorithm">;
 
+export const ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
+
+function pkcs8(pem: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""));
+  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+}
+
+/**
+ * ECDSA-SHA256 (RFC 4051 §3.4.1: the raw r||s value WebCrypto produces) for xml-crypto, which
+ * ships RSA and HMAC only. Asynchronous: xml-crypto calls it with a callback.
+ */
+class EcdsaSha256 {
+  getSignature(signedInfo: string, privateKey: string, callback?: (err: Error | null, signature?: string) => void): string {
+    if (!callback) throw new Error("ECDSA signing needs the asynchronous API");
+    crypto.subtle
+      .importKey("pkcs8", pkcs8(privateKey), { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"])
+      .then((k) => crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, k, new TextEncoder().encode(signedInfo)))
+      .then((sig) => callback(null, encodeBase64(new Uint8Array(sig))), (err: Error) => callback(err));
+    return "";
+  }
+  verifySignature(): boolean {
+    throw new Error("ECDSA verification is not used by the IdP");
+  }
+  getAlgorithmName(): string {
+    return ECDSA_SHA256;
+  }
+}
+
 /** Signs the root element `localName` of `xml` (enveloped, after its Issuer). */
-export function signRoot(xml: string, localName: string, key: SamlSigningKey, s: SigningSettings): string {
+export function signRoot(xml: string, localName: string, key: SamlSigningKey, s: SigningSettings): Promise<string> {
+  if ((key.alg === "ES256") !== (s.signature_algorithm === ECDSA_SHA256)) {
+    throw new Error(`signature_algorithm ${s.signature_algorithm} does not fit the ${key.alg} key '${key.pair.name}'`);
+  }
   const sig = new SignedXml({
     privateKey: key.privateKeyPem,
     publicCert: key.certificatePem,
     signatureAlgorithm: s.signature_algorithm,
     canonicalizationAlgorithm: EXC_C14N,
   });
+  sig.SignatureAlgorithms[ECDSA_SHA256] = EcdsaSha256 as never;
   sig.addReference({ xpath: `/*[local-name(.)='${localName}']`, digestAlgorithm: s.digest_algorithm, transforms: [ENVELOPED, EXC_C14N] });
-  sig.computeSignature(xml, { prefix: "ds", location: { reference: `/*[local-name(.)='${localName}']/*[local-name(.)='Issuer']`, action: "after" } });
-  return sig.getSignedXml();
+  return new Promise((resolve, reject) =>
+    sig.computeSignature(xml, { prefix: "ds", location: { reference: `/*[local-name(.)='${localName}']/*[local-name(.)='Issuer']`, action: "after" } }, (err) =>
+      err ? reject(err) : resolve(sig.getSignedXml()),
+    ),
+  );
 }
 
 function publicKeyPem(certificatePem: string): string {
@@ -132,20 +167,20 @@ export interface ResponseOptions {
 /** A successful Response: Assertion signed (sign_assertion), encrypted (encryption_kp), Response signed (sign_response). */
 export async function successResponse(e: Omit<EnvelopeInput, "status">, a: AssertionInput, o: ResponseOptions): Promise<string> {
   let assertion = assertionXml(a);
-  if (o.settings.sign_assertion) assertion = signRoot(assertion, "Assertion", o.key, o.settings);
+  if (o.settings.sign_assertion) assertion = await signRoot(assertion, "Assertion", o.key, o.settings);
   if (o.encryptionCertificate) assertion = await encryptAssertion(assertion, o.encryptionCertificate, o.settings.encryption_algorithm);
   const xml = envelope("Response", { ...e, status: STATUS.success }, assertion);
   return o.settings.sign_response ? signRoot(xml, "Response", o.key, o.settings) : xml;
 }
 
 /** A Response without assertion carrying an error status (signed when the provider signs responses). */
-export function errorResponse(e: EnvelopeInput, o: Pick<ResponseOptions, "settings" | "key">): string {
+export async function errorResponse(e: EnvelopeInput, o: Pick<ResponseOptions, "settings" | "key">): Promise<string> {
   const xml = envelope("Response", e, "");
   return o.settings.sign_response ? signRoot(xml, "Response", o.key, o.settings) : xml;
 }
 
 /** A LogoutResponse (POST binding: signed enveloped; Redirect binding signs the query instead). */
-export function logoutResponse(e: EnvelopeInput, o: Pick<ResponseOptions, "settings" | "key"> & { sign: boolean }): string {
+export async function logoutResponse(e: EnvelopeInput, o: Pick<ResponseOptions, "settings" | "key"> & { sign: boolean }): Promise<string> {
   const xml = envelope("LogoutResponse", e, "");
   return o.sign ? signRoot(xml, "LogoutResponse", o.key, o.settings) : xml;
 }

@@ -49,8 +49,14 @@ export const samlSettings = z.object({
   default_relay_state: z.string().max(1024).default(""),
   sign_assertion: z.boolean().default(true),
   sign_response: z.boolean().default(false),
-  /** Attribute mappings (CEL); authentik's managed defaults unless replaced. */
-  property_mappings: z.array(propertyMapping).default(DEFAULT_ATTRIBUTE_MAPPINGS),
+  /**
+   * Attribute mappings (CEL); authentik's managed defaults unless replaced. A string names a
+   * managed mapping (`goauthentik.io/providers/saml/email`), as authentik blueprints do.
+   */
+  property_mappings: z
+    .array(z.union([propertyMapping, z.string()]))
+    .default(DEFAULT_ATTRIBUTE_MAPPINGS)
+    .transform((list) => list.flatMap((m) => (typeof m === "string" ? DEFAULT_ATTRIBUTE_MAPPINGS.filter((d) => d.name === m) : [m]))),
 });
 export type SamlSettings = z.infer<typeof samlSettings>;
 

@@ -33,7 +33,7 @@ export async function sloBinding(c: Ctx, slug: string, binding: Binding, params:
   }
   const key = await samlSigningKey(deps, s.signing_kp);
   const envelope = { id: samlId(deps.random.bytes(20)), issuer: s.issuer, now: deps.clock.now(), destination: s.sls_url, inResponseTo: req.id, status: STATUS.success };
-  const xml = logoutResponse(envelope, { settings: s, key, sign: s.sls_binding === "post" });
+  const xml = await logoutResponse(envelope, { settings: s, key, sign: s.sls_binding === "post" });
   const sign = s.sls_binding === "redirect" ? { key, algorithm: s.signature_algorithm } : null;
   return c.html(deliveryPage(await prepare(s.sls_url, s.sls_binding, "SAMLResponse", xml, decoded.relayState, sign)));
 }

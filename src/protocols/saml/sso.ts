@@ -215,7 +215,7 @@ function requestInfo(c: Ctx): RequestInfo {
 async function sendError(c: Ctx, provider: SamlProvider, pending: SsoRequest, status: string, subStatus: string): Promise<Response> {
   const deps = c.env;
   const key = await samlSigningKey(deps, provider.settings.signing_kp);
-  const xml = errorResponse(
+  const xml = await errorResponse(
     { id: samlId(deps.random.bytes(20)), issuer: provider.settings.issuer, now: deps.clock.now(), destination: pending.acsUrl, inResponseTo: pending.requestId, status, subStatus },
     { settings: provider.settings, key },
   );
