@@ -118,17 +118,16 @@ export function FlowDetail() {
   if (flow.error) return <ErrorBox error={flow.error} />;
   if (!f) return <Loading />;
 
-  /** Swaps the order of two adjacent bindings (two PATCHes; orders may repeat in authentik). */
+  /** Moves a binding one place up or down: the whole new order in one request (authentik's
+   * `reorder`; orders are unique per flow, so swapping with two PATCHes would collide). */
   async function move(i: number, dir: -1 | 1) {
-    const a = rows[i];
-    const b = rows[i + dir];
-    if (!a || !b) return;
+    if (!rows[i] || !rows[i + dir]) return;
+    const order = rows.map((b) => b.pk);
+    [order[i], order[i + dir]] = [order[i + dir]!, order[i]!];
     setBusy(true);
     setError(null);
     try {
-      const [oa, ob] = [a.order, b.order === a.order ? a.order + dir : b.order];
-      await api(`flows/bindings/${a.pk}/`, { method: "PATCH", body: { order: ob } });
-      await api(`flows/bindings/${b.pk}/`, { method: "PATCH", body: { order: oa } });
+      await api("flows/bindings/reorder/", { method: "POST", body: { target: f!.pk, bindings: order } });
       await refresh("flows/bindings");
     } catch (err) {
       setError(err);
