@@ -9,7 +9,7 @@ import { Modal } from "../../components/modal";
 import { confirmDelete, SecretOnce, useRefresh } from "../../components/resource";
 import { DataTable } from "../../components/table";
 import { Card, ErrorBox, Loading, PageHeader } from "../../components/ui";
-import { api, apiUrl, useAll, useApi } from "../../lib/api";
+import { api, useAll, useApi } from "../../lib/api";
 import type { CertificateKeyPair, Flow, Group, Provider } from "../../lib/types";
 
 export type ProviderKind = "oauth2" | "saml" | "ldap" | "proxy";
@@ -274,8 +274,9 @@ export function ProviderDetail() {
   return (
     <div class="stack">
       <PageHeader title={p.name} description={p.verbose_name ?? kind}>
-        {kind === "saml" && (
-          <a class="btn" href={apiUrl(`providers/saml/${p.pk}/metadata/`, { download: true })} download={`${p.name}-metadata.xml`}>
+        {kind === "saml" && p.assigned_application_slug && (
+          // The IdP metadata the SP imports (public, per application, as authentik serves it).
+          <a class="btn" href={`/application/saml/${p.assigned_application_slug}/metadata/?download`} download={`${p.assigned_application_slug}-idp-metadata.xml`}>
             Download metadata
           </a>
         )}
