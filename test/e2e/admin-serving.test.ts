@@ -32,6 +32,11 @@ describe("web UIs on the Node host", () => {
     const hash = await deps.passwords.hash(PASSWORD);
     await deps.store.users.setPassword(admin!.pk, hash, deps.clock.now());
     await deps.store.users.create({ username: "plain", name: "Plain User", passwordHash: hash });
+    // A read-only admin (role through a parent group) may open the admin UI; the API limits it.
+    const auditors = await deps.store.groups.create({ name: "Auditors", attributes: { "threshold.roles": ["read_only"] } });
+    const team = await deps.store.groups.create({ name: "Audit team", parentPks: [auditors.pk] });
+    const viewer = await deps.store.users.create({ username: "viewer", passwordHash: hash });
+    await deps.store.groups.addMember(team.pk, viewer.pk);
   });
   afterAll(async () => {
     await server?.close();
@@ -63,7 +68,13 @@ describe("web UIs on the Node host", () => {
     expect((await s.fetch("/if/user/sessions")).status).toBe(200);
   });
 
-  it("sends users who are not superusers from the admin UI to the portal", async () => {
+  it("serves the admin SPA to a read-only admin (role inherited from a parent group)", async () => {
+    const s = new HttpSession(server.url.replace("localhost", "127.0.0.1"));
+    await s.login("viewer", PASSWORD);
+    expect((await s.fetch("/if/admin/")).status).toBe(200);
+  });
+
+  it("sends users without an admin role from the admin UI to the portal", async () => {
     const s = new HttpSession(server.url.replace("localhost", "127.0.0.1"));
     await s.login("plain", PASSWORD);
     const res = await s.fetch("/if/admin/");

@@ -3,11 +3,12 @@
  * from `web/` into static files (`npm run build`) and served through `Deps.assets` (Workers'
  * static assets binding, or files on disk on the Node host). Every path below a UI answers with
  * that UI's `index.html` (client-side routing), after the session check: visitors without a
- * session go to the authentication flow with `?next=` (like authentik), users who are not
- * superusers go from the admin UI to the portal. Hashed JS/CSS live under `/static/web/assets/`.
+ * session go to the authentication flow with `?next=` (like authentik), users without an admin
+ * role go from the admin UI to the portal. Hashed JS/CSS live under `/static/web/assets/`.
  */
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { permissionsOf } from "../../api/rbac.js";
 import type { AppEnv } from "../env.js";
 import { ensureCsrfCookie } from "../middleware/csrf.js";
 import { currentUser, session, type SessionEnv } from "../middleware/session.js";
@@ -29,9 +30,13 @@ const CSP = [
   "form-action 'self'",
 ].join("; ");
 
-async function isSuperuser(c: Context<SessionEnv>, userPk: number): Promise<boolean> {
-  const groups = await c.env.store.groups.groupsOf(userPk);
-  return groups.some((g) => g.isSuperuser);
+/**
+ * Who may open the admin interface: superusers and holders of an admin role (read-only, user
+ * admin, auditor …; the API enforces what each may do), through nested groups as the API does.
+ */
+async function mayAdminister(c: Context<SessionEnv>, userPk: number): Promise<boolean> {
+  const permissions = permissionsOf(await c.env.store.policies.allGroupsOf(userPk));
+  return permissions.superuser || permissions.patterns.length > 0;
 }
 
 /** Mounted at `/if/admin` or `/if/user`. */
@@ -44,7 +49,7 @@ export function webUiRoutes(ui: WebUi): Hono<SessionEnv> {
     if (url.pathname === base.slice(0, -1)) return c.redirect(base + url.search, 301);
     const user = await currentUser(c);
     if (!user) return c.redirect(`${LOGIN_FLOW_URL}?next=${encodeURIComponent(url.pathname + url.search)}`, 302);
-    if (ui === "admin" && !(await isSuperuser(c, user.pk))) return c.redirect("/if/user/", 302);
+    if (ui === "admin" && !(await mayAdminister(c, user.pk))) return c.redirect("/if/user/", 302);
     const index = await c.env.assets?.fetch(new Request(new URL(`${WEB_ASSET_PREFIX}/${ui}.html`, url)));
     if (!index?.ok) {
       throw new HTTPException(503, { message: "The web interface has not been built: run `npm run build`." });

@@ -18,7 +18,7 @@ function App() {
   const me = useMe();
   return (
     <Router base="/if/user">
-      <Shell nav={NAV} switchTo={me.data?.user.is_superuser ? ["/if/admin/", "Admin interface"] : undefined}>
+      <Shell nav={NAV} switchTo={me.data && (me.data.user.is_superuser || me.data.user.system_permissions.length > 0) ? ["/if/admin/", "Admin interface"] : undefined}>
         <Switch>
           <Route path="/" component={MyApplications} />
           <Route path="/profile" component={Profile} />
