@@ -3,9 +3,10 @@
  * protects a CGI page through Threshold. Headless Chromium logs in through Threshold's flow pages,
  * the page shows the claims mod_auth_openidc passes as `OIDC_CLAIM_*`, and logout through
  * mod_auth_openidc's `?logout=` goes through Threshold's end-session and back, after which the
- * page asks for a login again.
+ * page asks for a login again. Then back-channel logout with mod_auth_openidc as the receiver: it
+ * verifies Threshold's logout token (JWKS, iss, aud, events, sid) and ends its own session.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -91,11 +92,13 @@ describe("Apache mod_auth_openidc protects a page through Threshold", () => {
       authorizationFlowPk: flow!.pk,
       settings: {
         sub_mode: "user_username",
+        // mod_auth_openidc's back-channel logout receiver (OIDC Back-Channel Logout 1.0).
+        backchannel_logout_uri: `http://127.0.0.1:${port}/protected/redirect_uri?logout=backchannel`,
         redirect_uris: [
           { matching_mode: "strict", url: `${apacheUrl}/protected/redirect_uri` },
           { matching_mode: "strict", url: `${apacheUrl}/loggedout.html` },
         ],
-      },
+      } as Record<string, unknown>,
     });
     await deps.store.oauth2.createApplication({ name: "Apache", slug: "apache", providerPk: created.provider.pk });
 
@@ -149,6 +152,27 @@ describe("Apache mod_auth_openidc protects a page through Threshold", () => {
     await page.waitForURL(back);
     expect(await page.textContent("body")).toMatch(/Signed out of the app/);
     expect(await server.deps.store.sessions.byKeyHash(await sha256Hex(sessionKey))).toBeNull();
+
+    await page.goto(`${apacheUrl}/protected/claims`);
+    expect(page.url()).toContain(`127.0.0.1:${server.port}/if/flow/`);
+    expect(await page.locator('input[name="uid_field"]').count()).toBe(1);
+  });
+
+  it("back-channel logout: Threshold's logout token ends mod_auth_openidc's session", async () => {
+    // Log in again (Threshold's session ended above).
+    await page.goto(`${apacheUrl}/protected/claims`);
+    await page.fill('input[name="uid_field"]', "akadmin");
+    await submit();
+    await page.fill('input[name="password"]', PASSWORD);
+    await Promise.all([page.waitForURL(`${apacheUrl}/protected/claims`), page.click('button[type="submit"]')]);
+    expect(await page.textContent("body")).toMatch(/^OIDC_CLAIM_sub=akadmin$/m);
+
+    // Log out at Threshold directly: mod_auth_openidc learns of it only through the back channel.
+    const clientId = /^OIDC_CLAIM_aud=(\S+)$/m.exec((await page.textContent("body")) ?? "")![1]!;
+    await page.goto(`http://127.0.0.1:${server.port}/application/o/apache/end-session/?client_id=${clientId}`);
+    expect(await page.textContent("body")).toMatch(/logged out/i);
+    await (server.deps.queue as unknown as { drain(): Promise<void> }).drain();
+    expect(readFileSync(join(root, "error.log"), "utf8")).not.toMatch(/logout_token|backchannel.*error/i);
 
     await page.goto(`${apacheUrl}/protected/claims`);
     expect(page.url()).toContain(`127.0.0.1:${server.port}/if/flow/`);
