@@ -190,6 +190,7 @@ describe("Dynamic Client Registration (RFC 7591/7592)", () => {
     expect(await (await register({ redirect_uris: ["javascript:alert(1)"] })).json()).toMatchObject({ error: "invalid_redirect_uri" });
     expect(await (await register({ grant_types: ["client_credentials"], token_endpoint_auth_method: "private_key_jwt" })).json()).toMatchObject({ error: "invalid_client_metadata" });
     expect(await (await register({ grant_types: ["password"] })).json()).toMatchObject({ error: "invalid_client_metadata" });
+    expect(await (await register({ grant_types: ["client_credentials"], jwks_uri: "http://169.254.169.254/keys" })).json()).toMatchObject({ error: "invalid_client_metadata" });
     expect(await (await register("{not json")).json()).toMatchObject({ error: "invalid_client_metadata" });
     const pub = await register({ redirect_uris: ["https://spa.example/cb"], token_endpoint_auth_method: "none" });
     expect(pub.status).toBe(201);

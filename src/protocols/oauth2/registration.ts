@@ -66,6 +66,8 @@ function parseMetadata(body: unknown): ClientMetadata {
   const redirecting = m.grant_types.some((g) => g === "authorization_code" || g === "implicit");
   if (redirecting && m.redirect_uris.length === 0) throw new OAuthError("invalid_redirect_uri", "redirect_uris are required for the authorization_code and implicit grants.");
   if (m.jwks && m.jwks_uri) throw metadataError("jwks and jwks_uri are mutually exclusive.");
+  // The server fetches jwks_uri when the client authenticates: https only (no plain-HTTP or local schemes).
+  if (m.jwks_uri && !m.jwks_uri.startsWith("https://")) throw metadataError("jwks_uri must be an https URL.");
   if (m.token_endpoint_auth_method === "private_key_jwt" && !m.jwks && !m.jwks_uri) throw metadataError("private_key_jwt needs jwks or jwks_uri.");
   if (m.token_endpoint_auth_method === "none" && m.grant_types.includes("client_credentials")) throw metadataError("client_credentials needs client authentication.");
   return m;
