@@ -209,6 +209,15 @@ describe("SAML IdP negatives", () => {
     expect(signed.deps.logLines.filter((l) => /"level":"error"/.test(l))).toEqual([]);
   });
 
+  it("a request whose Destination names another endpoint is refused", async () => {
+    const to = (d: string) => authnRequest().replace('Version="2.0"', `Version="2.0" Destination="${d}"`);
+    const other = await sso(open, redirectQuery(to(`http://localhost/application/saml/${signed.slug}/sso/binding/redirect/`)));
+    expect(other.status).toBe(400);
+    expect(other.body).toMatch(/Destination is not this endpoint/);
+    const ours = await sso(open, redirectQuery(to(`https://idp.example.com/application/saml/${open.slug}/sso/binding/redirect/`)));
+    expect(ours.status).toBe(303);
+  });
+
   it("a resume id from one provider does not work for another", async () => {
     const res = await sso(open, redirectQuery(authnRequest()));
     const id = /\/sso\/resume\/([^/]+)\//.exec(res.location!)![1]!;

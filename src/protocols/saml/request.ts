@@ -149,6 +149,22 @@ export async function verifyRequest(
   return verifyEmbeddedSignature(message, certificatePem);
 }
 
+/**
+ * SAML Bindings §3.4.5.2 / §3.5.5.2: a Destination must name the endpoint that received the
+ * message (compared by path: behind proxies the origin we see may differ from the public one).
+ */
+export function checkDestination(destination: string | null, requestUrl: string): void {
+  if (destination === null) return;
+  const strip = (p: string) => p.replace(/\/+$/, "");
+  let path: string;
+  try {
+    path = new URL(destination).pathname;
+  } catch {
+    throw new SamlRequestError("Invalid Destination.");
+  }
+  if (strip(path) !== strip(new URL(requestUrl).pathname)) throw new SamlRequestError("The request's Destination is not this endpoint.");
+}
+
 // --- fields -----------------------------------------------------------------------------------
 
 const ID_PATTERN = /^[A-Za-z_][\w.-]{0,255}$/;
@@ -168,6 +184,7 @@ const bool = (v: string | null): boolean => v === "true" || v === "1";
 /** The fields of an AuthnRequest we act on (SAML Core §3.4.1). */
 export interface AuthnRequest {
   id: string;
+  destination: string | null;
   issuer: string | null;
   acsUrl: string | null;
   acsIndex: number | null;
@@ -183,6 +200,7 @@ export function readAuthnRequest(doc: Document): AuthnRequest {
   if (index !== null && index !== "" && !/^\d{1,5}$/.test(index)) throw new SamlRequestError("Invalid AssertionConsumerServiceIndex.");
   return {
     id: root.getAttribute("ID")!,
+    destination: root.getAttribute("Destination") || null,
     issuer: text(child(root, NS.assertion, "Issuer")),
     acsUrl: root.getAttribute("AssertionConsumerServiceURL") || null,
     acsIndex: index ? Number(index) : null,
@@ -196,6 +214,7 @@ export function readAuthnRequest(doc: Document): AuthnRequest {
 /** The fields of a LogoutRequest we act on (SAML Core §3.7.1). */
 export interface LogoutRequest {
   id: string;
+  destination: string | null;
   issuer: string | null;
   nameId: string | null;
   sessionIndexes: string[];
@@ -205,6 +224,7 @@ export function readLogoutRequest(doc: Document): LogoutRequest {
   const root = rootOf(doc, "LogoutRequest");
   return {
     id: root.getAttribute("ID")!,
+    destination: root.getAttribute("Destination") || null,
     issuer: text(child(root, NS.assertion, "Issuer")),
     nameId: text(child(root, NS.assertion, "NameID")),
     sessionIndexes: children(root, NS.protocol, "SessionIndex").map((e) => (e.textContent ?? "").trim()),

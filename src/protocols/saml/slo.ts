@@ -11,7 +11,7 @@ import { deliveryPage, prepare } from "./binding.js";
 import { certificateOf, samlSigningKey } from "./keys.js";
 import { STATUS } from "./namespaces.js";
 import { providerBySlug } from "./provider.js";
-import { decodeMessage, readLogoutRequest, verifyRequest, type Binding } from "./request.js";
+import { checkDestination, decodeMessage, readLogoutRequest, verifyRequest, type Binding } from "./request.js";
 import { logoutResponse, samlId } from "./response.js";
 
 type Ctx = Context<SessionEnv>;
@@ -23,6 +23,7 @@ export async function sloBinding(c: Ctx, slug: string, binding: Binding, params:
   const decoded = await decodeMessage(binding, params);
   const verified = await verifyRequest(binding, decoded, url.search, await certificateOf(deps, provider.settings.verification_kp));
   const req = readLogoutRequest(verified.doc);
+  checkDestination(req.destination, c.req.url);
   const user = await currentUser(c);
   await logoutSession(c);
   if (user) await recordEvent(deps, { action: "logout", user, context: { provider: provider.pk, via: "saml-slo" } });

@@ -23,7 +23,7 @@ import { certificateOf, samlSigningKey } from "./keys.js";
 import { evaluateMappings } from "./mappings.js";
 import { BINDINGS, NAMEID_FORMATS, STATUS, type NameIdFormat } from "./namespaces.js";
 import { BASE_PATH, providerByPk, providerBySlug } from "./provider.js";
-import { decodeMessage, readAuthnRequest, verifyRequest, type AuthnRequest, type Binding } from "./request.js";
+import { checkDestination, decodeMessage, readAuthnRequest, verifyRequest, type AuthnRequest, type Binding } from "./request.js";
 import { errorResponse, samlId, successResponse } from "./response.js";
 import { acsUrls, type SamlProvider } from "./settings.js";
 
@@ -101,6 +101,7 @@ export async function ssoBinding(c: Ctx, slug: string, binding: Binding): Promis
   const decoded = await decodeMessage(binding, params);
   const verified = await verifyRequest(binding, decoded, url.search, await certificateOf(deps, provider.settings.verification_kp));
   const req = readAuthnRequest(verified.doc);
+  checkDestination(req.destination, c.req.url);
   const pending: SsoRequest = {
     providerPk: provider.pk,
     requestId: req.id,
