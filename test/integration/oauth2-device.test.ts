@@ -30,6 +30,21 @@ describe("device authorization grant (in-process)", () => {
     await env.deps.store.close();
   });
 
+  it("discovery lists every grant, response type and extension", () => {
+    const meta = config.serverMetadata();
+    expect(meta).toMatchObject({
+      device_authorization_endpoint: `${ORIGIN}/application/o/device/`,
+      pushed_authorization_request_endpoint: `${ORIGIN}/application/o/par/`,
+      require_pushed_authorization_requests: false,
+    });
+    expect(meta.grant_types_supported).toEqual(expect.arrayContaining(["authorization_code", "refresh_token", "client_credentials", "implicit", DEVICE_CODE_GRANT]));
+    expect(meta.response_types_supported).toEqual(["code", "id_token", "id_token token", "code id_token", "code token", "code id_token token"]);
+    expect(meta.dpop_signing_alg_values_supported).toEqual(expect.arrayContaining(["ES256", "RS256", "EdDSA"]));
+    expect(meta.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]));
+    expect(meta.token_endpoint_auth_signing_alg_values_supported).toContain("ES256");
+    expect(meta.registration_endpoint).toBeUndefined();
+  });
+
   it("pending → slow_down → approved in the browser → tokens once", async () => {
     const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid email offline_access" });
     expect(started).toMatchObject({ verification_uri: `${ORIGIN}/device`, expires_in: 600, interval: 5 });
