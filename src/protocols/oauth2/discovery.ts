@@ -44,6 +44,11 @@ export function metadata(origin: string, provider: OAuth2Provider, alg: string, 
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
+    // OIDC Back-Channel and Front-Channel Logout 1.0 (logout-channels.ts): sid is sent.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
   };
 }
 
