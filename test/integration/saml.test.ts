@@ -324,4 +324,51 @@ describe("SAML IdP with node-saml as the SP (in-process)", () => {
     await expect(fetchMetadata("file:///etc/passwd")).rejects.toThrow(/http/);
     expect(() => parseSpMetadata("<x/>")).toThrow(/EntityDescriptor/);
   });
+
+  it("IsPassive without a session answers the ACS with a NoPassive status and no assertion", async () => {
+    const anonymous = env.browser();
+    const sp = await env.client({ passive: true });
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const res = await follow(anonymous, url.pathname + url.search);
+    const { action, fields } = readForm(await res.text());
+    expect(action).toBe(ACS);
+    const xml = responseXml(fields);
+    expect(xml).toContain("urn:oasis:names:tc:SAML:2.0:status:NoPassive");
+    expect(xml).not.toContain("Assertion");
+    // node-saml reads NoPassive as "no user, no error" (SAML Core §3.4.1.4).
+    expect(await sp.validatePostResponseAsync(fields)).toEqual({ profile: null, loggedOut: false });
+  });
+
+  it("ForceAuthn ends the current session and sends the browser to log in again", async () => {
+    const b = env.browser();
+    await login(b);
+    const sp = await env.client({ forceAuthn: true });
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const first = await b.request(url.pathname + url.search);
+    const resume = await b.request(first.headers.get("location")!);
+    expect(resume.status).toBe(302);
+    expect(resume.headers.get("location")).toMatch(/^\/if\/flow\/default-authentication-flow\/\?next=/);
+    // Coming back after the new login does not loop (ForceAuthn is honoured once).
+    const again = await b.request(first.headers.get("location")!);
+    expect(again.status).toBe(302);
+    const q = `next=${encodeURIComponent(new URL(again.headers.get("location")!, ORIGIN).searchParams.get("next")!)}`;
+    await b.get("default-authentication-flow", q);
+    await b.post("default-authentication-flow", { component: "ak-stage-identification", uid_field: "alice" }, { query: q });
+    await b.post("default-authentication-flow", { component: "ak-stage-password", password: "correct horse" }, { query: q });
+    const { fields } = readForm(await (await follow(b, first.headers.get("location")!)).text());
+    expect((await sp.validatePostResponseAsync(fields)).profile!.nameID).toBe("alice@example.com");
+  });
+
+  it("an application policy that denies the user answers with RequestDenied and no assertion", async () => {
+    const idp = await setupSaml({ deps: env.deps });
+    const policy = await env.deps.store.policies.create({ name: `deny-${idp.slug}`, type: "expression", config: { expression: "false" } });
+    await env.deps.store.policies.bind({ targetPk: idp.applicationPk, policyPk: policy.pk, order: 0 });
+    const sp = await idp.client();
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
+    const xml = responseXml(fields);
+    expect(xml).toContain("urn:oasis:names:tc:SAML:2.0:status:RequestDenied");
+    expect(xml).not.toContain("Assertion");
+    await expect(sp.validatePostResponseAsync(fields)).rejects.toThrow();
+  });
 });

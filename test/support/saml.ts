@@ -43,6 +43,7 @@ export interface SamlEnv {
   user: User;
   slug: string;
   providerPk: number;
+  applicationPk: string;
   sp: KeyMaterial;
   base: string;
   browser(): FlowClient;
@@ -82,7 +83,7 @@ export async function setupSaml(opts: { settings?: Partial<SamlSettings>; verify
     },
   });
   const slug = `saml-app-${n}`;
-  await deps.store.oauth2.createApplication({ name: `SAML App ${n}`, slug, providerPk: provider.pk });
+  const application = await deps.store.oauth2.createApplication({ name: `SAML App ${n}`, slug, providerPk: provider.pk });
   const base = `${ORIGIN}/application/saml/${slug}`;
   const env: SamlEnv = {
     deps,
@@ -90,6 +91,7 @@ export async function setupSaml(opts: { settings?: Partial<SamlSettings>; verify
     user,
     slug,
     providerPk: provider.pk,
+    applicationPk: application.pk,
     sp,
     base,
     browser: () => new FlowClient(app, () => deps),
