@@ -1,5 +1,5 @@
 import { Link } from "wouter-preact";
-import { LineChart } from "../../components/chart";
+import { BarChart } from "../../components/chart";
 import { ago, Badge, Card, ErrorBox, Loading, PageHeader } from "../../components/ui";
 import { useApi, useList } from "../../lib/api";
 import type { Application, Event, EventVolume, Outpost, OutpostHealth, User } from "../../lib/types";
@@ -69,7 +69,7 @@ export function Dashboard() {
         <Card title="Logins over the last 7 days">
           <ErrorBox error={volume.error} />
           {volume.data ? (
-            <LineChart
+            <BarChart
               title="Logins and failed logins per day"
               labels={logins.labels}
               series={[
