@@ -6,10 +6,14 @@
 // tokens for offline_access, client_secret_basic. `/__mint?n=N` (bench harness only, not
 // measured) creates N authorization codes through oidc-provider's own models.
 //
-//   PORT=0 node bench/oauth/oidc-provider-server.mjs   → prints {"url": …} on stdout
+// With OIDC_DATABASE_URL set it stores its models in PostgreSQL instead (one jsonb table, the
+// shape of oidc-provider's example adapters), the same storage Threshold uses.
+//
+//   PORT=0 [OIDC_DATABASE_URL=postgres://…] node bench/oauth/oidc-provider-server.mjs   → prints {"url": …} on stdout
 import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 import Provider from "oidc-provider";
+import pg from "pg";
 
 const CLIENT = { client_id: "bench-client", client_secret: "bench-secret-".padEnd(64, "s") };
 const REDIRECT = "https://rp.example.com/callback";
@@ -52,12 +56,53 @@ class MemoryAdapter {
   }
 }
 
+/** The same interface over one PostgreSQL table (id per model, jsonb payload, expiry). */
+async function postgresAdapter(url) {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  await pool.query(`CREATE TABLE IF NOT EXISTS oidc_payloads (
+    model text NOT NULL, id text NOT NULL, payload jsonb NOT NULL, grant_id text, user_code text, uid text,
+    expires_at timestamptz, consumed_at timestamptz, PRIMARY KEY (model, id))`);
+  await pool.query("CREATE INDEX IF NOT EXISTS oidc_payloads_grant ON oidc_payloads (grant_id)");
+  const live = "(expires_at IS NULL OR expires_at > now())";
+  const row = (r) => r.rows[0] && { ...r.rows[0].payload, ...(r.rows[0].consumed_at ? { consumed: Math.floor(r.rows[0].consumed_at.getTime() / 1000) } : {}) };
+  return class PostgresAdapter {
+    constructor(model) {
+      this.model = model;
+    }
+    async upsert(id, payload, expiresIn) {
+      await pool.query(
+        `INSERT INTO oidc_payloads (model, id, payload, grant_id, user_code, uid, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at`,
+        [this.model, id, payload, payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresIn ? new Date(Date.now() + expiresIn * 1000) : null],
+      );
+    }
+    async find(id) {
+      return row(await pool.query(`SELECT payload, consumed_at FROM oidc_payloads WHERE model = $1 AND id = $2 AND ${live}`, [this.model, id]));
+    }
+    async findByUid(uid) {
+      return row(await pool.query(`SELECT payload, consumed_at FROM oidc_payloads WHERE model = $1 AND uid = $2 AND ${live}`, [this.model, uid]));
+    }
+    async findByUserCode(userCode) {
+      return row(await pool.query(`SELECT payload, consumed_at FROM oidc_payloads WHERE model = $1 AND user_code = $2 AND ${live}`, [this.model, userCode]));
+    }
+    async consume(id) {
+      await pool.query("UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id = $2", [this.model, id]);
+    }
+    async destroy(id) {
+      await pool.query("DELETE FROM oidc_payloads WHERE model = $1 AND id = $2", [this.model, id]);
+    }
+    async revokeByGrantId(grantId) {
+      await pool.query("DELETE FROM oidc_payloads WHERE grant_id = $1", [grantId]);
+    }
+  };
+}
+
 const server = createServer();
 await new Promise((r) => server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", r));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
-  adapter: MemoryAdapter,
+  adapter: process.env.OIDC_DATABASE_URL ? await postgresAdapter(process.env.OIDC_DATABASE_URL) : MemoryAdapter,
   clients: [{ ...CLIENT, redirect_uris: [REDIRECT], grant_types: ["authorization_code", "refresh_token", "client_credentials"], response_types: ["code"] }],
   jwks: { keys: [jwk] },
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com`, name: "Bench User" }) }),

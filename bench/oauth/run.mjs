@@ -8,7 +8,7 @@
 //                        refresh it (rotation) — codes are minted beforehand, outside the timing
 // Prints req/s, p50, p99 per target and scenario, and Threshold's ratio to oidc-provider.
 //
-//   node bench/oauth/run.mjs [--duration=10] [--connections=10] [--codes=1500] [--only=node,worker,oidc-provider]
+//   node bench/oauth/run.mjs [--duration=10] [--connections=10] [--codes=1500] [--only=node,worker,oidc-provider,oidc-provider-pg]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (the server; a fresh database is
 //   created in it and dropped at the end)
 //
@@ -35,7 +35,7 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const DURATION = Number(args.duration ?? 10);
 const CONNECTIONS = Number(args.connections ?? 10);
 const CODES = Number(args.codes ?? 1500);
-const ONLY = new Set((args.only ?? "node,worker,oidc-provider").split(","));
+const ONLY = new Set((args.only ?? "node,worker,oidc-provider,oidc-provider-pg").split(","));
 const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECRET = "bench-oauth-secret-key-".padEnd(48, "k");
 const REDIRECT = "https://rp.example.com/callback";
@@ -289,8 +289,8 @@ async function startWorker(th) {
   };
 }
 
-async function startOidcProvider() {
-  const proc = spawnChild(process.execPath, [join(here, "oidc-provider-server.mjs")], { PORT: "0", NODE_ENV: "production" });
+async function startOidcProvider(databaseUrl) {
+  const proc = spawnChild(process.execPath, [join(here, "oidc-provider-server.mjs")], { PORT: "0", NODE_ENV: "production", OIDC_DATABASE_URL: databaseUrl ?? "" });
   const info = await new Promise((res, rej) => {
     const t = setTimeout(() => rej(new Error(`oidc-provider did not start:\n${proc.output()}`)), 30_000);
     proc.child.stdout.on("data", () => {
@@ -321,17 +321,19 @@ async function main() {
   };
   console.error(`bench/oauth: ${CONNECTIONS} connections, client_credentials ${DURATION} s, code+refresh ${CODES} pairs\n`);
 
-  if (ONLY.has("oidc-provider")) {
-    const op = await startOidcProvider();
+  const th = ONLY.has("node") || ONLY.has("worker") || ONLY.has("oidc-provider-pg") ? await setupThreshold() : null;
+  for (const [name, url] of [["oidc-provider", null], ["oidc-provider-pg", th?.databaseUrl]]) {
+    if (!ONLY.has(name)) continue;
+    const label = url ? "oidc-provider 9 (pg)" : "oidc-provider 9 (memory)";
+    const op = await startOidcProvider(url);
     try {
-      record("oidc-provider 9 (memory)", "client_credentials", await clientCredentials(op));
-      record("oidc-provider 9 (memory)", "code + refresh", await codeAndRefresh(op));
+      record(label, "client_credentials", await clientCredentials(op));
+      record(label, "code + refresh", await codeAndRefresh(op));
     } finally {
       await op.stop();
     }
   }
   if (ONLY.has("node") || ONLY.has("worker")) {
-    const th = await setupThreshold();
     const target = (base) => ({ ...th, tokenUrl: `${base}/application/o/token/`, ccScope: "openid", redirect: REDIRECT });
     try {
       if (ONLY.has("node")) {
@@ -355,16 +357,16 @@ async function main() {
     } finally {
       await th.drop();
     }
-  }
+  } else await th?.drop();
 
-  console.log("\n| target | scenario | req/s | p50 ms | p99 ms | vs oidc-provider (req/s) |\n|---|---|---:|---:|---:|---:|");
+  const peerOf = (r, storage) => results.find((p) => p.target === `oidc-provider 9 (${storage})` && p.scenario === r.scenario);
+  const ratio = (r, storage) => (peerOf(r, storage) && r.target.startsWith("threshold") ? `${fmt(r.rps / peerOf(r, storage).rps, 2)}×` : "");
+  console.log("\n| target | scenario | req/s | p50 ms | p99 ms | ÷ oidc-provider (memory) | ÷ oidc-provider (pg) |\n|---|---|---:|---:|---:|---:|---:|");
   for (const r of results) {
-    const peer = results.find((p) => p.target.startsWith("oidc-provider") && p.scenario === r.scenario);
-    const ratio = peer && !r.target.startsWith("oidc-provider") ? `${fmt(r.rps / peer.rps, 2)}×` : "";
-    console.log(`| ${r.target} | ${r.scenario} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${ratio} |`);
+    console.log(`| ${r.target} | ${r.scenario} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${ratio(r, "memory")} | ${ratio(r, "pg")} |`);
   }
   const cc = results.find((r) => r.target.startsWith("threshold node") && r.scenario === "client_credentials");
-  const peer = results.find((r) => r.target.startsWith("oidc-provider") && r.scenario === "client_credentials");
+  const peer = results.find((r) => r.target === "oidc-provider 9 (memory)" && r.scenario === "client_credentials");
   if (cc && peer) {
     const ok = cc.rps >= 2 * peer.rps && cc.p99 <= 10;
     console.log(`\nGoal (Node host, client_credentials ≥ 2× oidc-provider and p99 ≤ 10 ms): ${ok ? "met" : "NOT met"}`);
