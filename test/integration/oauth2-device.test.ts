@@ -5,8 +5,12 @@
  */
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyBlueprint } from "../../src/adapters/postgres/blueprints.js";
+import type { DrizzleStore } from "../../src/adapters/postgres/store.js";
+import { parseBlueprint } from "../../src/blueprints/parse.js";
 import { DEVICE_CODE_GRANT } from "../../src/protocols/oauth2/device.js";
-import type { FlowClient } from "../support/flows.js";
+import { makeTestDeps } from "../support/app-deps.js";
+import { seedFlow, type FlowClient } from "../support/flows.js";
 import { discover, login, ORIGIN, postForm, setupOAuth2, type OAuth2Env } from "../support/oauth2.js";
 
 const poll = (env: OAuth2Env, deviceCode: string) => postForm(env, "/application/o/token/", { grant_type: DEVICE_CODE_GRANT, device_code: deviceCode, client_id: env.clientId });
@@ -129,5 +133,38 @@ describe("device authorization grant (in-process)", () => {
     expect(await noScope.json()).toMatchObject({ interval: 5, expires_in: 600 });
     const badResource = await postForm(env, "/application/o/device/", { client_id: env.clientId, resource: "not a uri" });
     expect(await badResource.json()).toMatchObject({ error: "invalid_target" });
+  });
+
+  it("runs the brand's device code flow (authentik flow_device_code) before the code is entered", async () => {
+    const deps = await makeTestDeps();
+    try {
+      const branded = await setupOAuth2({ deps, settings: { client_type: "public" } });
+      const { flow } = await seedFlow(deps, { slug: "device-notice", designation: "stage_configuration", authentication: "require_authenticated", stages: [{ type: "dummy" }] });
+      const yaml = `version: 1
+entries:
+  - model: authentik_brands.brand
+    identifiers: { domain: localhost }
+    attrs: { default: true, flow_device_code: !Find [authentik_flows.flow, [slug, ${flow.slug}]] }
+`;
+      await applyBlueprint((deps.store as DrizzleStore).db, parseBlueprint(yaml));
+      const cfg = await discover(branded, oidc.None());
+      const started = await oidc.initiateDeviceAuthorization(cfg, { scope: "openid" });
+      const browser = branded.browser();
+      await login(browser);
+      // Entering the code first sends the user through the brand's flow, keeping the code.
+      const detour = await enterCode(browser, started.user_code);
+      expect(detour.status).toBe(302);
+      expect(detour.headers.get("location")).toBe(`/if/flow/${flow.slug}/`);
+      expect((await browser.get(flow.slug)).body.component).toBe("ak-stage-dummy");
+      const done = await browser.post(flow.slug, { component: "ak-stage-dummy" });
+      expect(done.body).toMatchObject({ component: "xak-flow-redirect", to: `/device?code=${started.user_code}` });
+      const approved = await enterCode(browser, started.user_code);
+      expect(approved.headers.get("location")).toBe("/device/complete");
+      branded.deps.clock.advance(5_000);
+      expect((await poll(branded, started.device_code)).status).toBe(200);
+    } finally {
+      await deps.queue.drain();
+      await deps.store.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The user side of the device authorization grant (RFC 8628 §3.3) at `/device` (authentik's
  * path; `?code=` pre-fills the code from `verification_uri_complete`). The user logs in first
- * (the brand's authentication flow), enters or confirms the code, and then goes through the
+ * (the brand's authentication flow), runs the brand's device code flow when one is configured
+ * (authentik's `flow_device_code`), enters or confirms the code, and then goes through the
  * provider's authorization flow (consent is a stage), whose fulfilment step approves the device.
  * The code is always confirmed with a POST (CSRF double submit), so a link alone never approves
  * a device. Wrong codes are counted per client IP (brute force of the 8-letter code).
@@ -20,22 +21,58 @@ import { DEFAULT_BRAND, FlowLayout, type PageBrand } from "../../http/pages/flow
 import { renderPageError } from "../../http/render/errors.js";
 import { recordEvent } from "../../services/events.js";
 import { formatUserCode, grantByUserCode, normaliseUserCode, settleDeviceGrant } from "./device.js";
+import type { User } from "../../ports/store.js";
 import { parseProvider } from "./settings.js";
 
 type Ctx = Context<SessionEnv>;
 
 /** Plan context key: the device code hash the authorization flow is approving. */
 export const DEVICE_CTX = "goauthentik.io/providers/oauth2/device_code";
+/** Plan context key: the code to come back with after the brand's device code flow. */
+const ENTRY_CODE_CTX = "goauthentik.io/providers/oauth2/device_entry_code";
+/** The user completed the brand's device code flow recently (cache key by user pk). */
+const ENTRY_PREFIX = "oauth2:device-entry:";
+const ENTRY_TTL_S = 600;
 const MAX_FAILURES = 10;
 const FAILURE_WINDOW_S = 600;
 
-async function brandOf(c: Ctx): Promise<{ page: PageBrand; authFlow: string | null }> {
+async function brandOf(c: Ctx): Promise<{ page: PageBrand; authFlow: string | null; deviceFlow: string | null }> {
   const brand = await c.env.store.brands.forHost(new URL(c.req.url).host);
-  if (!brand) return { page: DEFAULT_BRAND, authFlow: null };
+  if (!brand) return { page: DEFAULT_BRAND, authFlow: null, deviceFlow: null };
   return {
     page: { title: brand.brandingTitle, logo: brand.brandingLogo, favicon: brand.brandingFavicon, customCss: brand.brandingCustomCss },
     authFlow: brand.flowAuthentication,
+    deviceFlow: brand.flowDeviceCode,
   };
+}
+
+function requestOf(c: Ctx) {
+  const url = new URL(c.req.url);
+  const deps = c.env;
+  return { ip: clientIp(c), country: deps.client?.country ?? null, asn: deps.client?.asn ?? null, userAgent: c.req.header("user-agent") ?? null, host: url.host, path: url.pathname, method: c.req.method };
+}
+
+/**
+ * authentik's `flow_device_code`: the brand's flow runs before the code is entered. Returns the
+ * redirect into it, or null when there is none or this user has completed it recently.
+ */
+async function brandDeviceFlow(c: Ctx, user: User, code: string | null): Promise<Response | null> {
+  const deps = c.env;
+  const { deviceFlow } = await brandOf(c);
+  if (!deviceFlow || (await deps.cache.get(ENTRY_PREFIX + user.pk))) return null;
+  const flow = await deps.store.flows.byPk(deviceFlow);
+  if (!flow) return null;
+  const planned = await planFlow({ deps, flow, user, request: requestOf(c), context: { [ENTRY_CODE_CTX]: code } });
+  if (!planned.ok) return render(c, { title: "Access denied", message: "You may not authorize devices." }, 403);
+  if (planned.plan.bindings.length === 0) {
+    await deps.cache.set(ENTRY_PREFIX + user.pk, 1, ENTRY_TTL_S);
+    return null;
+  }
+  planned.plan.bindings.push(fulfilmentBinding("oauth2-device-entry"));
+  const id = deps.random.token(32);
+  await savePlan(deps.cache, id, planned.plan);
+  await setSessionFlow(c, flow.slug, id);
+  return c.redirect(`/if/flow/${encodeURIComponent(flow.slug)}/`, 302);
 }
 
 function pageHeaders(c: Ctx): void {
@@ -75,7 +112,10 @@ async function loginFirst(c: Ctx, code: string | null): Promise<Response> {
 
 async function enter(c: Ctx): Promise<Response> {
   const code = c.req.query("code") ?? null;
-  if (!(await currentUser(c))) return loginFirst(c, code);
+  const user = await currentUser(c);
+  if (!user) return loginFirst(c, code);
+  const first = await brandDeviceFlow(c, user, code ? code.slice(0, 16) : null);
+  if (first) return first;
   return render(c, { title: "Device login", message: "Enter the code shown on your device.", code: code ? code.slice(0, 16) : "" });
 }
 
@@ -88,6 +128,8 @@ async function submit(c: Ctx): Promise<Response> {
   const typed = typeof form.code === "string" ? form.code.slice(0, 64) : "";
   const user = await currentUser(c);
   if (!user) return loginFirst(c, typed || null);
+  const first = await brandDeviceFlow(c, user, typed.slice(0, 16) || null);
+  if (first) return first;
 
   const failures = `oauth2:device-fail:${clientIp(c) ?? "unknown"}`;
   if (Number((await deps.cache.get(failures)) ?? 0) >= MAX_FAILURES) {
@@ -101,8 +143,7 @@ async function submit(c: Ctx): Promise<Response> {
     return render(c, { title: "Device login", code: typed, error: "This code is invalid or has expired." }, 400);
   }
   const app = provider.application;
-  const url = new URL(c.req.url);
-  const request = { ip: clientIp(c), country: deps.client?.country ?? null, asn: deps.client?.asn ?? null, userAgent: c.req.header("user-agent") ?? null, host: url.host, path: url.pathname, method: c.req.method };
+  const request = requestOf(c);
   const access = await deps.policyEngine.evaluate(app.pk, { ...policyRequest(request, user, {}), obj: { model: "authentik_core.application", pk: app.pk, name: app.name, slug: app.slug } });
   const flow = access.passing && provider.authorizationFlowPk ? await deps.store.flows.byPk(provider.authorizationFlowPk) : null;
   const planned = flow
@@ -155,6 +196,15 @@ registerFulfilment("oauth2-device", async ({ deps, plan, session: s }) => {
   if (!ok) return { kind: "deny", message: "The device code has expired." };
   await recordEvent(deps, { action: "authorize_application", user, context: { via: "device_code", application: plan.context[CTX.application] } });
   return { kind: "redirect", to: "/device/complete" };
+});
+
+// The brand's device code flow is done: back to the code page (with the code it started with).
+registerFulfilment("oauth2-device-entry", async ({ deps, plan, session: s }) => {
+  const user = await s.user();
+  if (!user) return { kind: "deny", message: "You must be logged in." };
+  await deps.cache.set(ENTRY_PREFIX + user.pk, 1, ENTRY_TTL_S);
+  const code = plan.context[ENTRY_CODE_CTX];
+  return { kind: "redirect", to: typeof code === "string" && code ? `/device?${new URLSearchParams({ code })}` : "/device" };
 });
 
 /** Mounted at `/device`. */
