@@ -33,7 +33,8 @@ export const oauth2AuthorizationCodes = pgTable(
     expires: timestamp("expires", { withTimezone: true }).notNull(),
     used: boolean("used").notNull().default(false),
   },
-  (t) => [index("oauth2_codes_expires_idx").on(t.expires)],
+  // session_id: end-session finds the clients a browser session logged into (back-channel logout).
+  (t) => [index("oauth2_codes_expires_idx").on(t.expires), index("oauth2_codes_session_idx").on(t.sessionId)],
 );
 
 /** Issued access tokens (a JWT; only its hash is stored) for introspection and revocation. */

@@ -1,0 +1,1 @@
+CREATE INDEX "oauth2_codes_session_idx" ON "oauth2_authorization_codes" USING btree ("session_id");
