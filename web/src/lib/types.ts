@@ -139,6 +139,7 @@ export interface Outpost {
 export interface OutpostHealth {
   uid: string;
   last_seen: string | null;
+  healthy?: boolean;
   version?: string | null;
   version_should?: string;
   version_outdated?: boolean;
@@ -152,6 +153,7 @@ export interface CertificateKeyPair {
   cert_expiry: string | null;
   cert_subject?: string | null;
   private_key_available: boolean;
-  private_key_type?: string | null;
+  key_type?: string | null;
+  certificate_data?: string;
   managed?: string | null;
 }

@@ -47,7 +47,9 @@ export function providerFields(kind: ProviderKind, p: Pickers): FieldSpec[] {
       : { name: "authorization_flow", label: "Authorization flow", type: "select", required: true, options: flowOptions(p.flows, "authorization"), help: "Runs when a user authorizes this provider (e.g. consent)." },
     { name: "invalidation_flow", label: "Invalidation flow", type: "select", options: flowOptions(p.flows, "invalidation"), help: "Runs on logout from this provider." },
   ];
-  const keys = p.keys.map((k) => ({ value: k.pk, label: k.name }));
+  // Signing needs a private key; a verification certificate does not.
+  const keys = p.keys.filter((k) => k.private_key_available).map((k) => ({ value: k.pk, label: k.name }));
+  const certs = p.keys.map((k) => ({ value: k.pk, label: k.name }));
   switch (kind) {
     case "oauth2":
       return [
@@ -70,7 +72,7 @@ export function providerFields(kind: ProviderKind, p: Pickers): FieldSpec[] {
         { name: "sp_binding", label: "Service provider binding", type: "select", required: true, options: opts(["redirect", "post"]) },
         { name: "sls_url", label: "SLS URL", type: "url" },
         { name: "signing_kp", label: "Signing certificate", type: "select", options: keys },
-        { name: "verification_kp", label: "Verification certificate", type: "select", options: keys, help: "When set, requests must be signed by the SP." },
+        { name: "verification_kp", label: "Verification certificate", type: "select", options: certs, help: "When set, requests must be signed by the SP." },
         { name: "sign_assertion", label: "Sign assertions", type: "checkbox" },
         { name: "sign_response", label: "Sign responses", type: "checkbox" },
         { name: "default_relay_state", label: "Default relay state" },
@@ -129,7 +131,7 @@ function toApi(kind: ProviderKind, body: Values): Values {
 
 function usePickers(): { pickers: Pickers | null; error: unknown } {
   const flows = useAll<Flow>("flows/instances/");
-  const keys = useAll<CertificateKeyPair>("crypto/certificatekeypairs/", { has_key: true });
+  const keys = useAll<CertificateKeyPair>("crypto/certificatekeypairs/");
   const groups = useAll<Group>("core/groups/");
   const error = flows.error ?? groups.error;
   if (!flows.data || !groups.data) return { pickers: null, error };

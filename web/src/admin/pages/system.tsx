@@ -3,8 +3,8 @@ import { useState } from "preact/hooks";
 import { SpecForm } from "../../components/form";
 import { Modal } from "../../components/modal";
 import { ResourcePage, SecretOnce, useRefresh } from "../../components/resource";
-import { Badge, formatDate, YesNo } from "../../components/ui";
-import { api, apiUrl, useAll } from "../../lib/api";
+import { Badge, ErrorBox, formatDate, YesNo } from "../../components/ui";
+import { api, useAll } from "../../lib/api";
 import type { Brand, CertificateKeyPair, Flow, Token, User } from "../../lib/types";
 
 export function BrandsPage() {
@@ -55,12 +55,10 @@ function GenerateKey({ onClose }: { onClose: () => void }) {
         <SpecForm
           key="g"
           fields={[
-            { name: "common_name", label: "Common name", required: true },
-            { name: "subject_alt_name", label: "Subject alt names", help: "Comma-separated DNS names." },
-            { name: "validity_days", label: "Validity (days)", type: "number", required: true },
+            { name: "common_name", label: "Common name", required: true, help: "A self-signed certificate valid for 10 years is created with the key." },
             { name: "alg", label: "Algorithm", type: "select", required: true, options: [{ value: "rsa", label: "RSA" }, { value: "ecdsa", label: "ECDSA (P-256)" }] },
           ]}
-          initial={{ validity_days: 365, alg: "rsa" }}
+          initial={{ alg: "rsa" }}
           submitLabel="Generate"
           onCancel={onClose}
           onSubmit={async (body) => {
@@ -92,8 +90,20 @@ function GenerateKey({ onClose }: { onClose: () => void }) {
 
 export function KeysPage() {
   const [open, setOpen] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [rotated, setRotated] = useState(false);
+  const refresh = useRefresh();
+  async function rotate() {
+    if (!confirm("Rotate the token-signing key now? The next key (already published in JWKS) signs from now on.")) return;
+    setError(null);
+    await api("crypto/certificatekeypairs/rotate/", { method: "POST" });
+    setRotated(true);
+    await refresh("crypto");
+  }
   return (
     <>
+      <ErrorBox error={error} />
+      {rotated && <div class="success-box">Signing key rotated.</div>}
       <ResourcePage<CertificateKeyPair>
         spec={{
           title: "Certificates & keys",
@@ -104,18 +114,24 @@ export function KeysPage() {
           label: (k) => k.name,
           ordering: "name",
           canEdit: false,
-          headerActions: <button type="button" class="btn primary" onClick={() => setOpen(true)}>Generate or import</button>,
+          headerActions: (
+            <>
+              <button type="button" class="btn" onClick={() => rotate().catch(setError)}>Rotate signing key</button>
+              <button type="button" class="btn primary" onClick={() => setOpen(true)}>Generate or import</button>
+            </>
+          ),
           columns: [
             { title: "Name", sort: "name", render: (k) => <>{k.name} {k.managed && <Badge>managed</Badge>}</> },
-            { title: "Private key", render: (k) => (k.private_key_available ? <Badge kind="ok">{k.private_key_type ?? "yes"}</Badge> : <Badge>certificate only</Badge>) },
+            { title: "Private key", render: (k) => (k.private_key_available ? <Badge kind="ok">{k.key_type ?? "yes"}</Badge> : <Badge>certificate only</Badge>) },
             { title: "Expires", sort: "cert_expiry", render: (k) => formatDate(k.cert_expiry) },
             { title: "SHA-256", render: (k) => <code class="small">{k.fingerprint_sha256?.slice(0, 23) ?? "–"}…</code> },
           ],
-          extraActions: (k) => (
-            <a class="btn small" href={apiUrl(`crypto/certificatekeypairs/${k.pk}/view_certificate/`, { download: true })} download={`${k.name}.pem`}>
-              Certificate
-            </a>
-          ),
+          extraActions: (k) =>
+            k.certificate_data ? (
+              <a class="btn small" href={`data:application/x-pem-file;charset=utf-8,${encodeURIComponent(k.certificate_data)}`} download={`${k.name}.pem`}>
+                Certificate
+              </a>
+            ) : null,
         }}
       />
       {open && <GenerateKey onClose={() => setOpen(false)} />}
