@@ -2,6 +2,7 @@
  * The edge issuer's API as the outpost uses it (authentik's outpost API shapes), with a timeout
  * on every call so a slow or unreachable issuer fails fast instead of hanging LDAP clients.
  */
+import { createNodeFetch, type FetchLike, type RequestInitLike, type ResponseLike } from "./http-client.js";
 
 /** authentik's `LDAPOutpostConfig`. */
 export interface LdapProviderConfig {
@@ -111,23 +112,26 @@ export class ApiUnavailableError extends Error {
 export interface ApiOptions {
   host: string;
   token: string;
-  fetch?: typeof fetch;
+  /** Defaults to node:http(s) with keep-alive (http-client.ts); tests may pass global fetch. */
+  fetch?: FetchLike | typeof fetch;
+  /** Skip TLS verification towards the issuer (THRESHOLD_INSECURE). */
+  insecure?: boolean;
   timeoutMs?: number;
 }
 
 export class ThresholdApi {
   readonly host: string;
-  private readonly doFetch: typeof fetch;
+  private readonly doFetch: FetchLike;
   private readonly timeoutMs: number;
 
   constructor(private readonly opts: ApiOptions) {
     this.host = opts.host.replace(/\/+$/, "");
-    this.doFetch = opts.fetch ?? fetch;
+    this.doFetch = (opts.fetch as FetchLike | undefined) ?? createNodeFetch({ insecure: opts.insecure });
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
   /** A fetch against the issuer with a timeout; network failures become {@link ApiUnavailableError}. */
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
+  async request(path: string, init: RequestInitLike = {}): Promise<ResponseLike> {
     try {
       return await this.doFetch(`${this.host}${path}`, { ...init, signal: AbortSignal.timeout(this.timeoutMs), redirect: "manual" });
     } catch (err) {

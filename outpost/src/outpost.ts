@@ -71,9 +71,17 @@ function track(server: NetServer | HttpServer, sockets: Set<Socket>): void {
   });
 }
 
+/**
+ * LDAP answers are several small writes (entries, then the result): without TCP_NODELAY, Nagle's
+ * algorithm holds the last one until the client's delayed ACK (~40 ms on Linux).
+ */
+function noDelay(server: NetServer, event: "connection" | "secureConnection" = "connection"): void {
+  server.on(event, (s: Socket) => s.setNoDelay(true));
+}
+
 export async function startOutpost(config: OutpostConfig, opts: { fetch?: typeof fetch; log?: Logger } = {}): Promise<RunningOutpost> {
   const log = opts.log ?? createLogger({ level: config.logLevel, fields: { component: "outpost" } });
-  const api = new ThresholdApi({ host: config.host, token: config.token, fetch: opts.fetch });
+  const api = new ThresholdApi({ host: config.host, token: config.token, fetch: opts.fetch, insecure: config.insecure });
   const state = new StateStore(config.stateDir, log.child({ component: "state" }));
   const binder = new Binder(api, log.child({ component: "ldap.bind" }));
   const directory = new Directory(api, log.child({ component: "ldap.directory" }), config.refreshIntervalMs);
@@ -116,6 +124,7 @@ export async function startOutpost(config: OutpostConfig, opts: { fetch?: typeof
   const ldapDeps = { log: log.child({ component: "ldap" }), providers: () => providers.current(), binder, directory };
   const ldapNet = (createLdapServer(ldapDeps) as unknown as { server: NetServer }).server;
   track(ldapNet, sockets);
+  noDelay(ldapNet);
   const ldapPort = await listen(ldapNet, config.ldapPort, config.listen);
   let ldapsNet: NetServer | null = null;
   let ldapsPort: number | null = null;
@@ -125,6 +134,7 @@ export async function startOutpost(config: OutpostConfig, opts: { fetch?: typeof
     // TLS handshakes that fail (plain text, wrong CA) end that connection only.
     ldapsNet.on("tlsClientError", (err: Error) => log.debug("ldaps handshake failed", { error: err.message }));
     track(ldapsNet, sockets);
+    noDelay(ldapsNet, "secureConnection");
     ldapsPort = await listen(ldapsNet, config.ldapsPort ?? 6636, config.listen);
   }
   let http: HttpServer | null = null;

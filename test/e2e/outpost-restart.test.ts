@@ -1,5 +1,6 @@
 /**
- * The outpost as a real process (`node --import tsx outpost/src/main.ts`, configured by env) next
+ * The outpost as it ships (the esbuild bundle of `npm run build -w outpost`, run by plain node and
+ * configured by env) next
  * to the Node host: LDAPS on its own port with a self-signed certificate generated here (Debian's
  * ldapwhoami verifying it against the CA file, ldapts with the CA), and restarts that lose
  * nothing: proxy sessions survive (the cookie is self-contained, its key comes back with the
@@ -11,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { build } from "esbuild";
 import { Client, UnavailableError } from "ldapts";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +39,7 @@ describe("outpost process: LDAPS and restarts", () => {
   const ca = () => join(dir, "cert.pem");
 
   async function startProcess(extra: Record<string, string> = {}): Promise<Spawned> {
-    const proc = start(process.execPath, ["--import", "tsx", "outpost/src/main.ts"], { ...env, ...extra });
+    const proc = start(process.execPath, [join(dir, "outpost.cjs")], { ...env, ...extra });
     outpost = proc;
     return proc;
   }
@@ -51,6 +53,8 @@ describe("outpost process: LDAPS and restarts", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "threshold-outpost-"));
+    // outpost/package.json's `build` (CJS: ldapjs assigns to getter-only properties, which only sloppy mode ignores).
+    await build({ entryPoints: ["outpost/src/main.ts"], bundle: true, minify: true, keepNames: true, platform: "node", format: "cjs", target: "node20", outfile: join(dir, "outpost.cjs"), logLevel: "warning" });
     // A self-signed certificate for 127.0.0.1, as an admin would make one for a LAN outpost.
     await run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "key.pem"), "-out", ca(), "-days", "1", "-subj", "/CN=outpost.test", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"]);
     const config = { ...loadConfig({ THRESHOLD_ENVIRONMENT: "test", THRESHOLD_DATA_DIR: join(dir, "data"), THRESHOLD_SECRET_KEY: "s".repeat(40) }), PORT: 0 };

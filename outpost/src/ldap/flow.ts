@@ -5,6 +5,7 @@
  * flow's policies, reputation and MFA therefore apply to LDAP binds too.
  */
 import type { ThresholdApi } from "../api.js";
+import type { ResponseLike } from "../http-client.js";
 
 export type FlowOutcome =
   | { ok: true; cookie: string }
@@ -21,7 +22,7 @@ const MAX_STEPS = 10;
 class CookieJar {
   private readonly cookies = new Map<string, string>();
 
-  store(res: Response): void {
+  store(res: ResponseLike): void {
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(";");
       const eq = pair!.indexOf("=");

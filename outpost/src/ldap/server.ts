@@ -9,8 +9,9 @@ import ldap from "ldapjs";
 import type { LdapProviderConfig } from "../api.js";
 import type { Logger } from "../log.js";
 import type { Binder, BoundIdentity } from "./bind.js";
-import type { Directory } from "./directory.js";
+import type { Directory, Snapshot } from "./directory.js";
 import { directoryEntries, normDn, type LdapEntry } from "./entries.js";
+import { encodeSearchEntry } from "./ber.js";
 import { search, type LdapFilter } from "./search.js";
 
 const WHOAMI_OID = "1.3.6.1.4.1.4203.1.11.3";
@@ -21,6 +22,15 @@ const SIZE_LIMIT_EXCEEDED = 4;
 const { PagedResultsControl } = ldap as unknown as {
   PagedResultsControl: new (opts: { value: { size: number; cookie: Buffer } }) => unknown;
 };
+/**
+ * ldapjs's server runs `req.name = DN.fromString(req.name)` on every bind, but @ldapjs/messages'
+ * BindRequest has only a getter: sloppy-mode CommonJS ignores the assignment, strict mode (our
+ * esbuild bundle) throws and every bind would answer 34. A no-op setter restores what ldapjs
+ * expects (the DN is read through `req.dn` either way).
+ */
+const bindRequestProto = (ldap as unknown as { BindRequest: { prototype: object } }).BindRequest.prototype;
+const bindName = Object.getOwnPropertyDescriptor(bindRequestProto, "name");
+if (bindName?.get && !bindName.set) Object.defineProperty(bindRequestProto, "name", { ...bindName, set: () => undefined });
 /** Paged searches left unfinished on a connection are forgotten beyond this many. */
 const MAX_OPEN_PAGINGS = 16;
 
@@ -41,6 +51,9 @@ interface Req {
   requestName?: string;
 }
 interface Res {
+  messageId: number;
+  sentEntries: number;
+  connection: { cork(): void; uncork(): void; write(chunk: Buffer): boolean };
   attributes: string[];
   responseValue?: string;
   send(entry: { dn: string; attributes: Record<string, string[]> }, noFiltering?: boolean): void;
@@ -83,6 +96,34 @@ function rootDse(providers: LdapProviderConfig[]): LdapEntry {
 }
 
 /** `tls`: serve LDAPS (the same handlers behind TLS). */
+/**
+ * A snapshot's entries per provider configuration, built once: cached search mode reuses the
+ * snapshot, and a configuration change brings new provider objects.
+ */
+const builtEntries = new WeakMap<Snapshot, WeakMap<LdapProviderConfig, LdapEntry[]>>();
+
+function entriesOf(provider: LdapProviderConfig, snapshot: Snapshot): LdapEntry[] {
+  let perProvider = builtEntries.get(snapshot);
+  if (!perProvider) builtEntries.set(snapshot, (perProvider = new WeakMap()));
+  let entries = perProvider.get(provider);
+  if (!entries) perProvider.set(provider, (entries = directoryEntries(provider, snapshot.users, snapshot.groups)));
+  return entries;
+}
+
+/** Writes search result entries with our encoder (ber.ts), batched into few socket writes. */
+function sendEntries(res: Res, entries: LdapEntry[]): void {
+  const socket = res.connection;
+  socket.cork();
+  try {
+    for (const entry of entries) {
+      socket.write(encodeSearchEntry(res.messageId, entry.dn, entry.attributes));
+      res.sentEntries++;
+    }
+  } finally {
+    socket.uncork();
+  }
+}
+
 export function createLdapServer(deps: LdapServerDeps, tls?: { certificate: string; key: string }): ldap.Server {
   const server = ldap.createServer(tls ?? {});
   const states = new WeakMap<Conn, ConnState>();
@@ -128,6 +169,7 @@ export function createLdapServer(deps: LdapServerDeps, tls?: { certificate: stri
   }));
 
   on.search!("", safe(async (req, res, next) => {
+    const started = performance.now();
     const state = stateOf(req.connection);
     const base = req.dn.toString();
     const providers = deps.providers();
@@ -160,7 +202,7 @@ export function createLdapServer(deps: LdapServerDeps, tls?: { certificate: stri
         deps.log.warn("directory unavailable", { error: (err as Error).message });
         return next(new ldap.UnavailableError("Identity provider unreachable"));
       }
-      const all = directoryEntries(provider, snapshot.users, snapshot.groups);
+      const all = entriesOf(provider, snapshot);
       const own = normDn(identity.dn);
       const visible = identity.canSearch ? () => true : (e: LdapEntry) => normDn(e.dn) === own;
       const outcome = search(all, visible, { base, scope: req.scopeName, filter: req.filter, attributes: requested, sizeLimit: req.sizeLimit });
@@ -178,8 +220,9 @@ export function createLdapServer(deps: LdapServerDeps, tls?: { certificate: stri
     } else if (paged) {
       res.addControl(new PagedResultsControl({ value: { size: 0, cookie: Buffer.alloc(0) } }));
     }
-    for (const entry of entries) res.send({ dn: entry.dn, attributes: entry.attributes }, true);
+    sendEntries(res, entries);
     res.end(status);
+    deps.log.debug("search", { base, scope: req.scopeName, entries: entries.length, ms: Math.round(performance.now() - started) });
   }));
 
   on.exop!(WHOAMI_OID, (req: Req, res: Res) => {
