@@ -62,6 +62,8 @@ export function apiAuth(): MiddlewareHandler<ApiEnv> {
     const principal: Principal = { ...found, permissions: permissionsOf(groups, found.outpost ? OUTPOST_PERMISSIONS : []) };
     c.set("user", found.user);
     c.set("principal", principal);
+    // Outpost health for the dashboard: when each outpost last called the API.
+    if (found.outpost) await c.env.cache.set(`outpost:last_seen:${found.outpost.pk}`, c.env.clock.now().toISOString(), 86_400);
     // Cookie-authenticated writes need the CSRF header; token requests are not ambient credentials.
     if (found.session) return csrfCheck(c, next);
     await next();

@@ -3,7 +3,8 @@ import * as z from "zod";
 import { ValidationError, type FieldError } from "../../../core/errors.js";
 import type { Event } from "../../../ports/store.js";
 import { recordEvent } from "../../../services/events.js";
-import type { AppEnv } from "../../env.js";
+import { requirePermission } from "../../../api/auth.js";
+import type { ApiEnv } from "../../../api/types.js";
 
 /** authentik's Event serializer shape. */
 export function serializeEvent(e: Event) {
@@ -36,19 +37,14 @@ export function zodFieldErrors(error: z.ZodError): Record<string, FieldError[]> 
   return fields;
 }
 
-/** `/api/v3/events/events/`: list (newest first) and create, as authentik's EventViewSet. */
-export function eventRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>({ strict: false });
-  app.get("/", async (c) => {
-    const size = Math.min(Math.max(Number(c.req.query("page_size") ?? 20) || 20, 1), 100);
-    const action = c.req.query("action") || undefined;
-    const events = await c.env.store.events.list({ limit: size, action });
-    return c.json({
-      pagination: { next: 0, previous: 0, count: events.length, current: 1, total_pages: 1, start_index: events.length ? 1 : 0, end_index: events.length },
-      results: events.map(serializeEvent),
-    });
-  });
+/**
+ * `POST /api/v3/events/events/`: record a custom event (authentik's EventViewSet create). Listing,
+ * retrieval, filters and `volume/` are the generic resource in `src/api/resources/events.ts`.
+ */
+export function eventCreateRoutes(): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>({ strict: false });
   app.post("/", async (c) => {
+    requirePermission(c, "authentik_events", "add", "event");
     let raw: unknown;
     try {
       raw = await c.req.json();
@@ -68,3 +64,6 @@ export function eventRoutes(): Hono<AppEnv> {
   });
   return app;
 }
+
+/** OpenAPI description of {@link eventCreateRoutes}. */
+export const eventCreateBody = createBody;

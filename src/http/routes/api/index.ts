@@ -15,6 +15,10 @@ import { groupsResource } from "../../../api/resources/groups.js";
 import { allProvidersResource, providerResources } from "../../../api/resources/providers.js";
 import { allDevicesRoutes, deviceResources } from "../../../api/resources/authenticators.js";
 import { brandsResource } from "../../../api/resources/brands.js";
+import { eventsResource, notificationsResource, rulesResource, transportsResource } from "../../../api/resources/events.js";
+import { keyPairsResource } from "../../../api/resources/crypto.js";
+import { outpostsResource } from "../../../api/resources/outposts.js";
+import { systemRoutes } from "../../../api/resources/system.js";
 import { flowBindingsResource, flowsResource, policyBindingsResource } from "../../../api/resources/flows.js";
 import { policyResources } from "../../../api/resources/policies.js";
 import { sessionsResource } from "../../../api/resources/sessions.js";
@@ -23,9 +27,8 @@ import { tokensResource } from "../../../api/resources/tokens.js";
 import { usersResource } from "../../../api/resources/users.js";
 import type { ApiEnv } from "../../../api/types.js";
 import type { AppEnv } from "../../env.js";
-import { requireSuperuser } from "../../middleware/api-auth.js";
-import { directoryRoutes, outpostRoutes } from "../../../protocols/ldap/routes.js";
-import { eventRoutes } from "./events.js";
+import { outpostRoutes } from "../../../protocols/ldap/routes.js";
+import { eventCreateBody, eventCreateRoutes } from "./events.js";
 
 /** Every generic resource, in mount order (more specific paths first). */
 export const RESOURCES: readonly ResourceDef<unknown>[] = [
@@ -43,6 +46,12 @@ export const RESOURCES: readonly ResourceDef<unknown>[] = [
   ...stageResources,
   policyBindingsResource,
   ...policyResources,
+  eventsResource,
+  notificationsResource,
+  rulesResource,
+  transportsResource,
+  outpostsResource,
+  keyPairsResource,
 ] as ResourceDef<unknown>[];
 
 export function apiV3Routes(): Hono<AppEnv> {
@@ -62,15 +71,16 @@ export function apiV3Routes(): Hono<AppEnv> {
   api.get("/", (c) => c.html(referencePage(registry)));
 
   api.use("*", apiAuth());
-  const events = new Hono<ApiEnv>({ strict: false });
-  events.use("*", requireSuperuser());
-  events.route("/", eventRoutes());
-  api.route("/events/events", events);
-  // Outposts (LDAP): their configuration, access checks and the directory they search.
-  api.route("/outposts", outpostRoutes());
+  api.route("/events/events", eventCreateRoutes());
+  registry.add({ method: "post", path: "/events/events/", operationId: "events_events_create", tag: "events", summary: "Record a custom event", body: eventCreateBody, bodyName: "EventRequest", status: 201, response: eventsResource.output, responseName: "Event" });
   api.route("/authenticators", allDevicesRoutes(registry));
+  api.route("/admin", systemRoutes(registry));
+  // Generic resources first: `outposts/instances` (admins: all; an outpost's token: itself) and
+  // `core/users|groups` (outposts read the directory with authentik's view permissions) answer
+  // before the outpost-only routes below.
   for (const r of RESOURCES) api.route(`/${r.path}`, mountResource(r, registry));
-  void directoryRoutes;
+  // Outpost-facing routes (LDAP: `outposts/ldap/…`; other outpost types mount theirs here).
+  api.route("/outposts", outpostRoutes());
   // Sub-app notFound handlers are not consulted when mounted; a final catch-all keeps API 404s in problem+json.
   api.all("*", () => {
     throw new NotFoundError("Not found.");
