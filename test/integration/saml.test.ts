@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:http";
+import { inflateRawSync } from "node:zlib";
 import type { AddressInfo } from "node:net";
 import { applyBlueprint } from "../../src/adapters/postgres/blueprints.js";
 import type { DrizzleStore } from "../../src/adapters/postgres/store.js";
@@ -114,7 +115,11 @@ describe("SAML IdP with node-saml as the SP (in-process)", () => {
     expect(profile![USERNAME_ATTR]).toBe("alice");
     expect(profile![UID_ATTR]).toBe(String(env.user.pk));
     expect(profile![GROUP_ATTR]).toEqual(expect.arrayContaining(["engineers", "staff"]));
+    expect(profile!["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"]).toBe("alice@example.com");
+    expect(profile!["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"]).toBe("Alice A");
+    expect(profile!["http://schemas.microsoft.com/ws/2008/06/identity/claims/windowsaccountname"]).toBe("alice");
     expect(profile!.issuer).toMatch(/^threshold-/);
+    expect(env.deps.logLines.filter((l) => l.includes("saml property mapping failed"))).toEqual([]);
   });
 
   it("SP-initiated over HTTP-POST with an enveloped signature", async () => {
@@ -370,5 +375,30 @@ describe("SAML IdP with node-saml as the SP (in-process)", () => {
     expect(xml).toContain("urn:oasis:names:tc:SAML:2.0:status:RequestDenied");
     expect(xml).not.toContain("Assertion");
     await expect(sp.validatePostResponseAsync(fields)).rejects.toThrow();
+  });
+
+  it("HTTP-Redirect delivery to the ACS: deflated Response, query signed (openssl verifies), assertion signature intact (xmlsec1)", async () => {
+    const idp = await setupSaml({ deps: env.deps, settings: { sp_binding: "redirect", default_relay_state: "rs" } });
+    const res = await follow(browser, `/application/saml/${idp.slug}/sso/binding/init/`);
+    const target = readRedirectPage(await res.text());
+    expect(target.origin + target.pathname).toBe(ACS);
+    const raw = new Map(target.search.slice(1).split("&").map((kv) => kv.split("=") as [string, string]));
+    expect([...raw.keys()]).toEqual(["SAMLResponse", "RelayState", "SigAlg", "Signature"]);
+    const octets = `SAMLResponse=${raw.get("SAMLResponse")}&RelayState=${raw.get("RelayState")}&SigAlg=${raw.get("SigAlg")}`;
+    const metadata = await (await env.app.request(`${idp.base}/metadata/`, {}, env.deps)).text();
+    const cert = certificatePem(metadataCertificate(metadata));
+    const dir = mkdtempSync(join(tmpdir(), "threshold-redirect-sig-"));
+    try {
+      writeFileSync(join(dir, "octets"), octets);
+      writeFileSync(join(dir, "sig"), Buffer.from(decodeURIComponent(raw.get("Signature")!), "base64"));
+      writeFileSync(join(dir, "pub.pem"), execFileSync("openssl", ["x509", "-pubkey", "-noout"], { input: cert }));
+      const out = execFileSync("openssl", ["dgst", "-sha256", "-verify", join(dir, "pub.pem"), "-signature", join(dir, "sig"), join(dir, "octets")]).toString();
+      expect(out).toMatch(/Verified OK/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const xml = inflateRawSync(Buffer.from(decodeURIComponent(raw.get("SAMLResponse")!), "base64")).toString();
+    expect(xml).toContain("<saml:Assertion");
+    xmlsecVerify(xml, cert, ASSERTION_SIG);
   });
 });

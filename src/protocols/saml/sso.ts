@@ -221,7 +221,7 @@ async function sendError(c: Ctx, provider: SamlProvider, pending: SsoRequest, st
     { settings: provider.settings, key },
   );
   c.header("Cache-Control", "no-store");
-  return c.html(deliveryPage(await prepare(pending.acsUrl, pending.binding, "SAMLResponse", xml, pending.relayState, null)));
+  return c.html(deliveryPage(await prepare(pending.acsUrl, pending.binding, "SAMLResponse", xml, pending.relayState, { key, algorithm: provider.settings.signature_algorithm })));
 }
 
 /** The NameID value for a format (authentik's `get_name_id`), unless a NameID mapping is set. */
@@ -273,7 +273,8 @@ export async function buildResponse(deps: Deps, req: SsoRequest, user: User, req
     user,
     context: { authorized_application: provider.application ? { pk: provider.application.pk, slug: provider.application.slug, name: provider.application.name } : null, protocol: "saml" },
   });
-  return prepare(req.acsUrl, req.binding, "SAMLResponse", xml, req.relayState, null);
+  // HTTP-Redirect: the query is signed too (Bindings §3.4.4.1); POST relies on the XML signatures.
+  return prepare(req.acsUrl, req.binding, "SAMLResponse", xml, req.relayState, { key, algorithm: s.signature_algorithm });
 }
 
 function parseStored(value: unknown): SsoRequest | null {
