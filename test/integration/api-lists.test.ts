@@ -134,6 +134,8 @@ async function seed(h: ApiHarness): Promise<void> {
     await ok(h.call("POST", "/api/v3/core/groups/", { body: { name: `seed-group-${i}` } }));
     const oauth = await ok(h.call("POST", "/api/v3/providers/oauth2/", { body: { name: `seed-oauth-${i}`, authorization_flow: authz, redirect_uris: [{ url: `https://app${i}.example/cb` }] } }));
     await ok(h.call("POST", "/api/v3/providers/ldap/", { body: { name: `seed-ldap-${i}` } }));
+    await ok(h.call("POST", "/api/v3/providers/saml/", { body: { name: `seed-saml-${i}`, authorization_flow: authz, acs_url: `https://sp${i}.example/acs` } }));
+    await ok(h.call("POST", "/api/v3/providers/proxy/", { body: { name: `seed-proxy-${i}`, authorization_flow: authz, external_host: `https://app${i}.example`, mode: "forward_single" } }));
     await ok(h.call("POST", "/api/v3/core/applications/", { body: { name: `Seed ${i}`, slug: `seed-${i}`, provider: oauth.pk } }));
     await ok(h.call("POST", "/api/v3/core/tokens/", { body: { identifier: `seed-token-${i}` } }));
     await ok(h.call("POST", "/api/v3/core/brands/", { body: { domain: `seed${i}.example` } }));

@@ -46,11 +46,26 @@ describe("admin API: operations", () => {
     await json(h.call("POST", "/api/v3/core/applications/", { body: { name: "Wiki", slug: "wiki", meta_launch_url: "https://wiki.example/" } }), 201);
     await json(h.call("POST", "/api/v3/policies/bindings/", { body: { target: app.pk, group: group.pk, order: 0 } }), 201);
     const mine = await json<Page<{ slug: string; launch_url: string }>>(h.call("GET", "/api/v3/core/applications/?superuser_full_list=false", { token: USER_TOKEN }));
-    expect(mine.results.map((a) => a.slug)).toEqual(["grafana", "wiki"]);
+    expect(mine.results.map((a) => [a.slug, a.launch_url])).toEqual([["grafana", "https://grafana.example"], ["wiki", "https://wiki.example/"]]);
     const reader = await json<Page<{ slug: string }>>(h.call("GET", "/api/v3/core/applications/", { token: READER_TOKEN }));
     expect(reader.results.map((a) => a.slug)).toEqual(["wiki"]);
     const full = await json<Page<{ slug: string }>>(h.call("GET", "/api/v3/core/applications/?superuser_full_list=true"));
     expect(full.results.map((a) => a.slug).sort()).toEqual(["grafana", "wiki"]);
+    // SAML apps launch IdP-initiated; proxy providers generate their OAuth2 client (secret once) and validate their mode.
+    const saml = await json<{ pk: number }>(h.call("POST", "/api/v3/providers/saml/", { body: { name: "sp", authorization_flow: authz, acs_url: "https://sp.example/acs" } }), 201);
+    const samlApp = await json<{ launch_url: string }>(h.call("POST", "/api/v3/core/applications/", { body: { name: "SP", slug: "sp", provider: saml.pk } }), 201);
+    expect(samlApp.launch_url).toBe("/application/saml/sp/sso/binding/init/");
+    const badProxy = await h.call("POST", "/api/v3/providers/proxy/", { body: { name: "px", authorization_flow: authz, external_host: "https://px.example", mode: "proxy" } });
+    expect(await badProxy.json()).toEqual({ internal_host: ["required in proxy mode"] });
+    const proxy = await json<{ pk: number; client_secret: string; redirect_uris: { url: string }[] }>(
+      h.call("POST", "/api/v3/providers/proxy/", { body: { name: "px", authorization_flow: authz, external_host: "https://px.example", mode: "forward_single" } }),
+      201,
+    );
+    expect(proxy.client_secret).toHaveLength(128);
+    expect(proxy.redirect_uris[0]!.url).toBe("https://px.example/outpost.goauthentik.io/callback");
+    const moved = await json<{ redirect_uris: { url: string }[]; client_id: string }>(h.call("PATCH", `/api/v3/providers/proxy/${proxy.pk}/`, { body: { external_host: "https://moved.example" } }));
+    expect(moved.redirect_uris[0]!.url).toBe("https://moved.example/outpost.goauthentik.io/callback");
+    expect(JSON.stringify(moved)).not.toMatch(/client_secret|cookie_secret/);
     // A provider serves one application.
     const dup = await h.call("POST", "/api/v3/core/applications/", { body: { name: "Other", slug: "other", provider: provider.pk } });
     expect(Object.keys(await dup.json())).toEqual(["provider"]);

@@ -1,13 +1,15 @@
 /**
- * Every provider type the API manages, one line each (STYLE habit 2). Adding SAML or proxy: write
- * `saml.ts` exporting a {@link ProviderType} and add it here; `providers/saml/` and its place in
- * `providers/all/`, the OpenAPI document and applications' `launch_url` follow.
+ * Every provider type the API manages, one line each (STYLE habit 2). A new type: a file exporting
+ * a {@link ProviderType} and one entry here; `providers/<path>/`, its place in `providers/all/`,
+ * the OpenAPI document and applications' `launch_url` follow.
  */
 import { ldapProviderType } from "./ldap.js";
 import { oauth2ProviderType } from "./oauth2.js";
+import { proxyProviderType } from "./proxy.js";
+import { samlProviderType } from "./saml.js";
 import type { ProviderType } from "./types.js";
 
-export const PROVIDER_TYPES: readonly ProviderType[] = [oauth2ProviderType, ldapProviderType];
+export const PROVIDER_TYPES: readonly ProviderType[] = [oauth2ProviderType, samlProviderType, ldapProviderType, proxyProviderType];
 
 const byType = new Map(PROVIDER_TYPES.map((t) => [t.type, t]));
 

@@ -4,7 +4,8 @@
  */
 import * as z from "zod";
 import type { AdminRow } from "../../ports/admin.js";
-import { fieldError } from "../http.js";
+import { ValidationError } from "../../core/errors.js";
+import { fieldError, fieldErrors } from "../http.js";
 import { PROVIDER_TYPES, providerType } from "../providers/registry.js";
 import type { ProviderType } from "../providers/types.js";
 import type { Ctx, ResourceDef } from "../resource.js";
@@ -92,6 +93,9 @@ function typedResource(t: ProviderType): ResourceDef<Record<string, unknown>> {
     scope: [{ column: "type", op: "eq", value: t.type }],
     async create(data, ctx) {
       await checkFlows(ctx, data);
+      // The whole settings schema again: cross-field rules (refinements) see every field together.
+      const parsed = t.settings.safeParse(settingsOf(t, data));
+      if (!parsed.success) throw new ValidationError("Invalid input", fieldErrors(parsed.error));
       const prepared = t.prepare ? await t.prepare(ctx.c.env, settingsOf(t, data), null) : { settings: settingsOf(t, data) };
       const row = await ctx.repos.admin.insert("providers", { ...pick(data, COMMON_FIELDS), type: t.type, settings: prepared.settings });
       return { row, ...(prepared.extra ? { extra: prepared.extra } : {}) };
@@ -103,7 +107,7 @@ function typedResource(t: ProviderType): ResourceDef<Record<string, unknown>> {
       if (Object.keys(sent).length && existing) {
         const stored = existing.settings as Record<string, unknown>;
         const merged = t.settings.safeParse({ ...stored, ...sent });
-        if (!merged.success) throw fieldError(String(merged.error.issues[0]?.path[0] ?? "non_field_errors"), merged.error.issues[0]?.message ?? "Invalid");
+        if (!merged.success) throw new ValidationError("Invalid input", fieldErrors(merged.error));
         values.settings = t.prepare ? (await t.prepare(ctx.c.env, merged.data, stored)).settings : { ...stored, ...merged.data };
       }
       return values;
