@@ -180,6 +180,27 @@ describe("proxy provider through the outpost (nginx, Caddy, reverse proxy)", () 
     });
   });
 
+  // No Traefik or Envoy binary here: their requests as their docs describe them (Traefik
+  // forwardAuth sends X-Forwarded-Proto/-Host/-Uri; Envoy ext_authz appends the path).
+  it("the traefik and envoy forms read the original URL from their headers", async () => {
+    const deps = server.deps;
+    const provider = parseProvider(deps, await deps.store.oauth2.providerByPk(providers.nginx.providerPk))!;
+    const tokens = await issueTokens(deps, { provider, issuer: `${idp}/application/o/nginx-app/`, user, scope: ["openid", "profile", "email"], auth: { authTime: Math.floor(Date.now() / 1000) } });
+    const host = new URL(site.nginx).host;
+    const traefik = { Host: "outpost.internal", "X-Forwarded-Proto": "http", "X-Forwarded-Host": host, "X-Forwarded-Uri": "/reports?q=1" };
+    const anonymous = await rawGet(outpost.httpPort!, "/outpost.goauthentik.io/auth/traefik", traefik);
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.location).toBe(`${site.nginx}/outpost.goauthentik.io/start?rd=${encodeURIComponent(`${site.nginx}/reports?q=1`)}`);
+    const ok = await rawGet(outpost.httpPort!, "/outpost.goauthentik.io/auth/traefik", { ...traefik, Authorization: `Bearer ${tokens.access_token}` });
+    expect(ok.status).toBe(200);
+    expect(ok.headers).toMatchObject({ "x-authentik-username": "pat", "x-authentik-email": "pat@example.com", "x-authentik-meta-app": "nginx-app" });
+    const envoy = await rawGet(outpost.httpPort!, "/outpost.goauthentik.io/auth/envoy/reports?q=1", { Host: host });
+    expect(envoy.status).toBe(302);
+    expect(envoy.headers.location).toBe(`${site.nginx}/outpost.goauthentik.io/start?rd=${encodeURIComponent(`${site.nginx}/reports?q=1`)}`);
+    const unknown = await rawGet(outpost.httpPort!, "/outpost.goauthentik.io/auth/traefik", { ...traefik, "X-Forwarded-Host": "elsewhere.test", Authorization: `Bearer ${tokens.access_token}` });
+    expect(unknown.status).toBe(400);
+  });
+
   describe("Caddy forward_auth (forward_single)", () => {
     it("unauthenticated requests are redirected to the login start", async () => {
       const res = await rawGet(caddy.port, "/dashboard", { Host: new URL(site.caddy).host, ...SPOOFED });
@@ -190,10 +211,12 @@ describe("proxy provider through the outpost (nginx, Caddy, reverse proxy)", () 
 
     it("logs in through the flow pages; identity headers arrive, spoofed ones never do; sign_out ends it", async () => {
       const page = await chrome.context.newPage();
-      await page.setExtraHTTPHeaders({ ...SPOOFED, "X-authentik-meta-app": "spoofed-app" });
+      await page.setExtraHTTPHeaders({ ...SPOOFED, "X-authentik-meta-app": "spoofed-app", "X-authentik-entitlements": "admin", "X-authentik-custom": "spoofed" });
       const echo = await loginThrough(page, `${site.caddy}/dashboard`);
       expectIdentity(echo, providers.caddy.clientId);
       expect(echo.headers["x-authentik-meta-app"]).toBe("caddy-app");
+      expect(echo.headers["x-authentik-entitlements"]).toBeUndefined();
+      expect(echo.headers["x-authentik-custom"]).toBeUndefined();
       await page.goto(`${site.caddy}/outpost.goauthentik.io/sign_out`);
       expect(page.url()).toMatch(new RegExp(`^${idp}/application/o/caddy-app/end-session/`));
       await page.goto(`${site.caddy}/dashboard`);

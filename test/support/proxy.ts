@@ -178,7 +178,7 @@ ${headers.map((h) => `      auth_request_set $authentik_${h} $upstream_http_x_au
 /** Caddy with `forward_auth` in front of `upstreamPort` (authentik's documented Caddyfile). */
 export async function startCaddy(port: number, outpostPort: number, upstreamPort: number): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), "threshold-caddy-"));
-  const copied = ["Username", "Groups", "Entitlements", "Email", "Name", "Uid", "Jwt", "Meta-Jwks", "Meta-Outpost", "Meta-Provider", "Meta-App", "Meta-Version"].map((h) => `X-Authentik-${h}`);
+  const copied = ["Username", "Groups", "Email", "Name", "Uid", "Jwt", "Meta-Jwks", "Meta-Outpost", "Meta-Provider", "Meta-App", "Meta-Version"].map((h) => `X-Authentik-${h}`);
   const caddyfile = `{
   admin off
   auto_https off
@@ -189,7 +189,7 @@ http://:${port} {
   route {
     reverse_proxy /outpost.goauthentik.io/* 127.0.0.1:${outpostPort}
     # Only the outpost's answer may carry identity headers.
-${copied.map((h) => `    request_header -${h}`).join("\n")}
+    request_header -X-Authentik-*
     forward_auth 127.0.0.1:${outpostPort} {
       uri /outpost.goauthentik.io/auth/caddy
       copy_headers ${copied.join(" ")}
