@@ -179,7 +179,7 @@ export async function ssoResume(c: Ctx, slug: string, id: string): Promise<Respo
   const plan = planned.plan;
   if (plan.bindings.length === 0) {
     c.header("Cache-Control", "no-store");
-    return c.html(deliveryPage(await buildResponse(deps, ready, user, request)));
+    return c.html(deliveryPage(await buildResponse(deps, ready, user, request, provider)));
   }
   plan.bindings.push(fulfilmentBinding("saml"));
   const execution = deps.random.token(32);
@@ -245,8 +245,8 @@ async function nameIdValue(deps: Deps, format: NameIdFormat, user: User, provide
 }
 
 /** Builds, signs (and encrypts) the Response for `user` and prepares its delivery. */
-export async function buildResponse(deps: Deps, req: SsoRequest, user: User, request: RequestInfo): Promise<OutgoingMessage> {
-  const provider = await providerByPk(deps, req.providerPk);
+export async function buildResponse(deps: Deps, req: SsoRequest, user: User, request: RequestInfo, known?: SamlProvider): Promise<OutgoingMessage> {
+  const provider = known ?? (await providerByPk(deps, req.providerPk));
   const s = provider.settings;
   const now = deps.clock.now();
   const mapped = await evaluateMappings(deps, user, request, s.property_mappings, s.name_id_mapping);
@@ -287,7 +287,7 @@ export async function fulfil({ deps, plan, session, request }: FulfilmentContext
   const user = await session.user();
   if (!req || !user) return { kind: "deny", message: "The SAML request is no longer valid." };
   const provider = await providerByPk(deps, req.providerPk);
-  const message = await buildResponse(deps, req, user, request);
+  const message = await buildResponse(deps, req, user, request, provider);
   const id = deps.random.token(24);
   await deps.cache.set(RESPONSE_PREFIX + id, message, 120);
   return { kind: "redirect", to: `${BASE_PATH}/${encodeURIComponent(provider.application!.slug)}/sso/response/${id}/` };
