@@ -45,18 +45,7 @@ export type Token = Schemas["Token"];
 export type Brand = Schemas["Brand"];
 export type AuthenticatedSession = Schemas["AuthenticatedSession"];
 export type Device = Schemas["DeviceList"][number];
-export interface Flow {
-  pk: string;
-  slug: string;
-  name: string;
-  title: string;
-  designation: string;
-  authentication?: string;
-  policy_engine_mode?: "all" | "any";
-  denied_action?: string;
-  layout?: string;
-  export_url?: string;
-}
+export type Flow = Schemas["Flow"];
 export interface Stage {
   pk: string;
   name: string;
@@ -65,17 +54,7 @@ export interface Stage {
   meta_model_name?: string;
   [key: string]: unknown;
 }
-export interface FlowStageBinding {
-  pk: string;
-  target: string;
-  stage: string;
-  stage_obj?: Stage;
-  order: number;
-  evaluate_on_plan?: boolean;
-  re_evaluate_policies?: boolean;
-  policy_engine_mode?: "all" | "any";
-  invalid_response_action?: string;
-}
+export type FlowStageBinding = Schemas["FlowStageBinding"];
 export interface Policy {
   pk: string;
   name: string;
@@ -86,74 +65,10 @@ export interface Policy {
   execution_logging?: boolean;
   [key: string]: unknown;
 }
-export interface PolicyBinding {
-  pk: string;
-  policy: string | null;
-  group: string | null;
-  user: number | null;
-  policy_obj?: Policy | null;
-  group_obj?: Group | null;
-  user_obj?: User | null;
-  target: string;
-  negate: boolean;
-  enabled: boolean;
-  order: number;
-  timeout: number;
-  failure_result?: boolean;
-}
-export interface Event {
-  pk: string;
-  action: string;
-  app?: string;
-  user: { pk?: number; username?: string; email?: string } & Record<string, unknown>;
-  context: Record<string, unknown>;
-  client_ip: string | null;
-  created: string;
-  expires?: string;
-  brand?: Record<string, unknown>;
-}
-export interface EventVolume {
-  action: string;
-  time: string;
-  count: number;
-}
-export interface Notification {
-  pk: string;
-  severity: "notice" | "warning" | "alert";
-  body: string;
-  created: string;
-  event?: Event | null;
-  seen: boolean;
-}
-export interface Outpost {
-  pk: string;
-  name: string;
-  type: "ldap" | "proxy" | "radius" | "rac";
-  providers: number[];
-  providers_obj?: Provider[];
-  service_connection?: string | null;
-  token_identifier?: string;
-  config?: Record<string, unknown>;
-  managed?: string | null;
-}
-export interface OutpostHealth {
-  uid: string;
-  last_seen: string | null;
-  healthy?: boolean;
-  version?: string | null;
-  version_should?: string;
-  version_outdated?: boolean;
-  hostname?: string;
-}
-export interface CertificateKeyPair {
-  pk: string;
-  name: string;
-  fingerprint_sha256: string | null;
-  fingerprint_sha1?: string | null;
-  cert_expiry: string | null;
-  cert_subject?: string | null;
-  private_key_available: boolean;
-  key_type?: string | null;
-  certificate_data?: string;
-  managed?: string | null;
-}
+export type PolicyBinding = Schemas["PolicyBinding"];
+export type Event = Schemas["Event"];
+export type EventVolume = Schemas["EventVolume"][number];
+export type Notification = Schemas["Notification"];
+export type Outpost = Schemas["Outpost"];
+export type OutpostHealth = Schemas["OutpostHealth"][number];
+export type CertificateKeyPair = Schemas["CertificateKeyPair"];

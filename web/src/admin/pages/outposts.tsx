@@ -42,12 +42,12 @@ function Deploy({ outpost, onClose }: { outpost: Outpost; onClose: () => void })
         <h3>Instances</h3>
         {!health.data ? <Loading /> : health.data.length === 0 ? <p class="muted">No instance has connected yet.</p> : (
           <table class="data">
-            <thead><tr><th>Host</th><th>Version</th><th>Last seen</th></tr></thead>
+            <thead><tr><th>Instance</th><th>Status</th><th>Last seen</th></tr></thead>
             <tbody>
               {health.data.map((h) => (
                 <tr key={h.uid}>
-                  <td data-label="Host">{h.hostname ?? h.uid}</td>
-                  <td data-label="Version">{h.version ?? "–"} {h.version_outdated && <Badge kind="warn">outdated</Badge>}</td>
+                  <td data-label="Instance"><code>{h.uid}</code></td>
+                  <td data-label="Status">{h.healthy ? <Badge kind="ok">healthy</Badge> : <Badge kind="bad">not seen recently</Badge>}</td>
                   <td data-label="Last seen">{ago(h.last_seen)}</td>
                 </tr>
               ))}
