@@ -48,9 +48,12 @@ describe("proxy provider through the outpost (nginx, Caddy, reverse proxy)", () 
   let dataDir: string;
   let user: User;
   let idp: string;
-  let providers: Record<"nginx" | "caddy" | "proxied", SeededProxy>;
+  let providers: Record<"nginx" | "caddy" | "proxied" | "domain", SeededProxy>;
+  let outpostToken: string;
   const logs: string[] = [];
   const site: Record<"nginx" | "caddy" | "proxied", string> = { nginx: "", caddy: "", proxied: "" };
+  /** forward_domain: every host under corp.test behind the same nginx, one login for all. */
+  const corp = (name: string) => `http://${name}.corp.test:${nginx.port}`;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "threshold-proxy-"));
@@ -64,7 +67,8 @@ describe("proxy provider through the outpost (nginx, Caddy, reverse proxy)", () 
     site.nginx = `http://nginx.test:${nginxPort}`;
     site.caddy = `http://caddy.test:${caddyPort}`;
     site.proxied = `http://proxied.test:${outpostPort}`;
-    providers = {
+    providers = {} as typeof providers;
+    Object.assign(providers, {
       nginx: await seedProxyProvider(deps, { name: "Nginx app", slug: "nginx-app", settings: { mode: "forward_single", external_host: site.nginx } }),
       caddy: await seedProxyProvider(deps, { name: "Caddy app", slug: "caddy-app", settings: { mode: "forward_single", external_host: site.caddy } }),
       proxied: await seedProxyProvider(deps, {
@@ -80,8 +84,14 @@ describe("proxy provider through the outpost (nginx, Caddy, reverse proxy)", () 
           basic_auth_password_attribute: "legacy_password",
         },
       }),
-    };
+    });
+    providers.domain = await seedProxyProvider(deps, {
+      name: "Corp domain",
+      slug: "corp-domain",
+      settings: { mode: "forward_domain", external_host: `http://auth.corp.test:${nginxPort}`, cookie_domain: "corp.test" },
+    });
     const token = await seedProxyOutpost(deps, "proxy-outpost", Object.values(providers).map((p) => p.providerPk));
+    outpostToken = token;
     outpost = await startOutpost(
       { host: `http://127.0.0.1:${server.port}`, hostBrowser: idp, token, insecure: false, ldapPort: 0, healthPort: 0, httpPort: outpostPort, listen: "127.0.0.1", refreshIntervalMs: 60_000, logLevel: "debug" },
       { log: createLogger({ level: "debug", write: (l) => logs.push(l) }) },
@@ -177,6 +187,56 @@ describe("proxy provider through the outpost (nginx, Caddy, reverse proxy)", () 
       await page.goto(`${site.nginx}/private`);
       expect(page.url()).toMatch(new RegExp(`^${idp}/if/flow/default-authentication-flow/`));
       await page.close();
+    });
+  });
+
+  describe("nginx auth_request (forward_domain)", () => {
+    it("one login on the auth host covers every host under the cookie domain", async () => {
+      const page = await chrome.context.newPage();
+      const echo = await loginThrough(page, `${corp("app1")}/inbox`);
+      expectIdentity(echo, providers.domain.clientId);
+      // The session cookie is the domain's: a second app needs no login.
+      const other = await echoOf(page, `${corp("app2")}/reports`);
+      expectIdentity(other, providers.domain.clientId);
+      const cookie = (await chrome.context.cookies(corp("app2"))).find((c) => c.name.startsWith("authentik_proxy_") && c.domain.endsWith("corp.test"));
+      expect(cookie?.domain).toMatch(/^\.?corp\.test$/);
+      // After login only hosts of the domain are redirect targets (no open redirect).
+      await page.goto(`${corp("auth")}/outpost.goauthentik.io/start?rd=${encodeURIComponent("http://evil.test/steal")}`);
+      expect(page.url()).toBe(`${corp("auth")}/`);
+      await page.goto(`${corp("auth")}/outpost.goauthentik.io/start?rd=${encodeURIComponent(`${corp("app3")}/deep?x=1`)}`);
+      expect(page.url()).toBe(`${corp("app3")}/deep?x=1`);
+      await page.goto(`${corp("app1")}/outpost.goauthentik.io/sign_out`);
+      await page.goto(`${corp("app2")}/reports`);
+      expect(page.url()).toMatch(new RegExp(`^${idp}/if/flow/default-authentication-flow/`));
+      await page.close();
+    });
+  });
+
+  describe("outpost API (/api/v3/outposts/proxy/)", () => {
+    const api = (path: string, init: RequestInit = {}, token = outpostToken) =>
+      fetch(`${server.url.replace("localhost", "127.0.0.1")}/api/v3/outposts/proxy/${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...init.headers } });
+
+    it("serves this outpost's providers with an ETag; other tokens and bad input get protocol errors", async () => {
+      const list = await api("");
+      expect(list.status).toBe(200);
+      const body = (await list.json()) as { results: { pk: number; mode: string; client_secret: string; cookie_secret: string; assigned_application_slug: string }[] };
+      expect(body.results.map((r) => r.assigned_application_slug).sort()).toEqual(["caddy-app", "corp-domain", "nginx-app", "proxied-app"]);
+      expect(body.results.every((r) => r.client_secret.length === 128 && r.cookie_secret.length > 20)).toBe(true);
+      expect((await api("", { headers: { "If-None-Match": list.headers.get("etag")! } })).status).toBe(304);
+
+      const deps = server.deps;
+      const other = "some-other-api-token-0123456789abcdef";
+      await deps.store.tokens.create({ identifier: "not-an-outpost", intent: "api", userPk: user.pk, key: other });
+      expect((await api("", {}, other)).status).toBe(403);
+      expect((await api("", {}, "nope")).status).toBe(401);
+      const check = (pk: number | string, body: unknown) => api(`${pk}/check_access/`, { method: "POST", body: JSON.stringify(body) });
+      expect((await check(providers.proxied.providerPk, { nope: 1 })).status).toBe(400);
+      expect((await check(providers.proxied.providerPk, { authorization: "Bearer unknown" })).status).toBe(401);
+      expect((await check(999999, { authorization: "Bearer unknown" })).status).toBe(404);
+      expect((await check("x", { authorization: "Bearer unknown" })).status).toBe(404);
+      const bad = await api(`${providers.proxied.providerPk}/check_access/`, { method: "POST", body: "{not json" });
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get("content-type")).toContain("json");
     });
   });
 
