@@ -18,6 +18,7 @@ import { brandsResource } from "../../../api/resources/brands.js";
 import { eventsResource, notificationsResource, rulesResource, transportsResource } from "../../../api/resources/events.js";
 import { keyPairsResource } from "../../../api/resources/crypto.js";
 import { outpostsResource } from "../../../api/resources/outposts.js";
+import { roleRoutes } from "../../../api/resources/roles.js";
 import { systemRoutes } from "../../../api/resources/system.js";
 import { flowBindingsResource, flowsResource, policyBindingsResource } from "../../../api/resources/flows.js";
 import { policyResources } from "../../../api/resources/policies.js";
@@ -75,6 +76,7 @@ export function apiV3Routes(): Hono<AppEnv> {
   registry.add({ method: "post", path: "/events/events/", operationId: "events_events_create", tag: "events", summary: "Record a custom event", body: eventCreateBody, bodyName: "EventRequest", status: 201, response: eventsResource.output, responseName: "Event" });
   api.route("/authenticators", allDevicesRoutes(registry));
   api.route("/admin", systemRoutes(registry));
+  api.route("/rbac", roleRoutes(registry));
   // Generic resources first: `outposts/instances` (admins: all; an outpost's token: itself) and
   // `core/users|groups` (outposts read the directory with authentik's view permissions) answer
   // before the outpost-only routes below.
