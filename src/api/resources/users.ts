@@ -3,13 +3,15 @@
  * `{id}/recovery/`. Also what the LDAP outpost lists (`page_size=1000`, `username=` filter).
  */
 import * as z from "zod";
-import { createRecoveryLink } from "../../cli/commands/recovery-link.js";
+import { createRecoveryLink } from "../../flows/recovery-link.js";
 import { sha256Hex } from "../../core/encoding.js";
 import { ValidationError } from "../../core/errors.js";
 import { ancestorsOf } from "../../protocols/ldap/serialize.js";
 import type { AdminRow } from "../../ports/admin.js";
 import { auditModel } from "../audit.js";
+import { ForbiddenError } from "../../core/errors.js";
 import { fieldError, parseBody } from "../http.js";
+import { isSuperuserAccount } from "../rbac.js";
 import type { Ctx, ResourceDef } from "../resource.js";
 import { attributes, distinct, iso, nullableDate, pick } from "./common.js";
 import { groupBrief } from "./groups.js";
@@ -114,6 +116,12 @@ export async function serializeUsers(rows: AdminRow[], ctx: Ctx): Promise<UserOu
   );
 }
 
+/** Only superusers act on superusers' accounts (see `isSuperuserAccount`). */
+async function guardTarget(ctx: Ctx, row: AdminRow): Promise<void> {
+  if (ctx.principal.permissions.superuser || row.id === ctx.principal.user.pk) return;
+  if (await isSuperuserAccount(ctx.repos, row.id as number)) throw new ForbiddenError("Only superusers may change a superuser's account.");
+}
+
 async function checkGroups(ctx: Ctx, groups: string[]): Promise<void> {
   if (groups.length === 0) return;
   const found = await ctx.repos.admin.all("groups", [{ column: "groupUuid", op: "in", value: groups }]);
@@ -131,6 +139,7 @@ const meOutput = z.object({
 const linkOutput = z.object({ link: z.string() });
 
 async function recovery(ctx: Ctx, row: AdminRow | null): Promise<Response> {
+  await guardTarget(ctx, row!);
   const origin = new URL(ctx.c.req.url).origin;
   const brand = await ctx.repos.brands.forHost(new URL(ctx.c.req.url).host);
   const flow = brand?.flowRecovery ? await ctx.repos.flows.byPk(brand.flowRecovery) : await ctx.repos.flows.firstByDesignation("recovery");
@@ -155,7 +164,8 @@ export const usersResource: ResourceDef<UserOut> = {
   serialize: serializeUsers,
   displayName: (r) => r.username as string,
   input,
-  async toValues(data, ctx) {
+  async toValues(data, ctx, existing) {
+    if (existing) await guardTarget(ctx, existing);
     if (data.groups !== undefined) await checkGroups(ctx, data.groups as string[]);
     return pick(data, { username: "username", name: "name", is_active: "isActive", email: "email", path: "path", type: "type", attributes: "attributes" });
   },
@@ -163,6 +173,7 @@ export const usersResource: ResourceDef<UserOut> = {
     if (data.groups !== undefined) await ctx.repos.admin.setLinks("groupMemberships", "userId", row.id as number, "groupId", data.groups as string[]);
   },
   async beforeDelete(row, ctx) {
+    await guardTarget(ctx, row);
     if (row.id === ctx.principal.user.pk) throw new ValidationError("Cannot delete yourself", { non_field_errors: [{ string: "You cannot delete your own account here.", code: "invalid" }] });
   },
   search: ["username", "name", "email", "path"],
@@ -203,6 +214,7 @@ export const usersResource: ResourceDef<UserOut> = {
       status: 204,
       response: null,
       async handler(ctx, row) {
+        await guardTarget(ctx, row!);
         const { password } = await parseBody(ctx.c, setPasswordBody);
         const hash = await ctx.c.env.passwords.hash(password);
         await ctx.repos.users.setPassword(row!.id as number, hash, ctx.c.env.clock.now());

@@ -9,11 +9,8 @@
  * the token and continues after the email stage (new password, user write, login). The cache must
  * therefore be the server's: Redis/Upstash, or the same process (tests).
  */
-import { planFlow } from "../../flows/planner.js";
-import { CTX } from "../../flows/plan.js";
-import { CTX_EMAIL_SENT, FLOW_TOKEN_PARAM, snapshotKey, type EmailTokenSnapshot } from "../../flows/stages/email.js";
+import { createRecoveryLink } from "../../flows/recovery-link.js";
 import { isTimedelta, parseTimedelta } from "../../flows/timedelta.js";
-import type { Deps } from "../../deps.js";
 import { UsageError } from "../args.js";
 import { EXIT, type Command } from "../command.js";
 import { withDeps } from "../deps.js";
@@ -50,7 +47,13 @@ kept there. With the in-memory cache the command refuses.
         return EXIT.failure;
       }
       const base = args.options.get("--url") ?? `http://localhost:${deps.config.PORT}`;
-      const r = await createRecoveryLink(deps, { username, expiresMs: parseTimedelta(expires), base, flowSlug: args.options.get("--flow") });
+      const r = await createRecoveryLink(deps, {
+        username,
+        expiresMs: parseTimedelta(expires),
+        base,
+        flowSlug: args.options.get("--flow"),
+        description: `Recovery link created by the CLI for '${username}'`,
+      });
       if (!r.ok) {
         io.stderr.write(`✘ ${r.error}\n`);
         return EXIT.failure;
@@ -62,46 +65,4 @@ kept there. With the in-memory cache the command refuses.
   },
 };
 
-export type RecoveryLinkResult = { ok: true; url: string; key: string; expires: Date } | { ok: false; error: string };
-
-/** Creates the token and the plan snapshot; see the module documentation. */
-export async function createRecoveryLink(
-  deps: Deps,
-  opts: { username: string; expiresMs: number; base: string; flowSlug?: string },
-): Promise<RecoveryLinkResult> {
-  const slug = opts.flowSlug ?? "default-recovery-flow";
-  const user = await deps.store.users.byUsername(opts.username);
-  if (!user) return { ok: false, error: `no user '${opts.username}'` };
-  const flow = await deps.store.flows.bySlug(slug);
-  if (!flow) return { ok: false, error: `no flow '${slug}' (apply the default blueprints: threshold bootstrap)` };
-  if (flow.designation !== "recovery") return { ok: false, error: `flow '${slug}' is not a recovery flow` };
-  const host = new URL(opts.base).host;
-  const planned = await planFlow({
-    deps,
-    flow,
-    user: null,
-    request: { ip: null, userAgent: "threshold recovery-link", host, path: `/if/flow/${slug}/`, method: "GET" },
-    context: { [CTX.pendingUser]: user.pk },
-  });
-  if (!planned.ok) return { ok: false, error: `flow '${slug}' cannot be planned: ${planned.message}` };
-  const plan = planned.plan;
-  const index = plan.bindings.findIndex((b) => b.stageType === "email");
-  if (index < 0) return { ok: false, error: `flow '${slug}' has no email stage to resume after` };
-  plan.index = index;
-  plan.context[CTX_EMAIL_SENT] = true;
-  const expires = new Date(deps.clock.now().getTime() + opts.expiresMs);
-  const key = deps.random.token(32);
-  const token = await deps.store.tokens.create({
-    identifier: `threshold-recovery-link-${deps.random.uuid()}`,
-    intent: "recovery",
-    userPk: user.pk,
-    key,
-    description: `Recovery link created by the CLI for '${user.username}'`,
-    expiring: true,
-    expires,
-  });
-  const snapshot: EmailTokenSnapshot = { stagePk: plan.bindings[index]!.stagePk, plan };
-  await deps.cache.set(snapshotKey(token.pk), snapshot, Math.ceil(opts.expiresMs / 1000) + 60);
-  const url = `${opts.base.replace(/\/+$/, "")}/if/flow/${encodeURIComponent(slug)}/?${FLOW_TOKEN_PARAM}=${key}`;
-  return { ok: true, url, key, expires };
-}
+export { createRecoveryLink, type RecoveryLinkResult } from "../../flows/recovery-link.js";
