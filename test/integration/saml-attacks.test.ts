@@ -5,13 +5,12 @@
  */
 import { createSign } from "node:crypto";
 import { deflateRawSync } from "node:zlib";
-import { SignedXml } from "xml-crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SamlRequestError } from "../../src/protocols/saml/errors.js";
 import { checkedXmlText, decodeBase64, inflateRaw, MAX_XML_BYTES, parseXml } from "../../src/protocols/saml/xml.js";
 import type { FlowClient } from "../support/flows.js";
 import { login } from "../support/oauth2.js";
-import { ACS, setupSaml, SP_ENTITY, type SamlEnv } from "../support/saml.js";
+import { ACS, setupSaml, signXml, SP_ENTITY, type SamlEnv } from "../support/saml.js";
 
 const SIG_ALG = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 
@@ -34,14 +33,6 @@ function redirectQuery(xml: string | Buffer, key?: string, relayState?: string):
     q += `&Signature=${encodeURIComponent(sig)}`;
   }
   return q;
-}
-
-/** An enveloped signature over the root (as an SP signs a POST AuthnRequest). */
-function signXml(xml: string, key: string, cert: string): string {
-  const sig = new SignedXml({ privateKey: key, publicCert: cert, signatureAlgorithm: SIG_ALG, canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#" });
-  sig.addReference({ xpath: "/*", digestAlgorithm: "http://www.w3.org/2001/04/xmlenc#sha256", transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"] });
-  sig.computeSignature(xml, { prefix: "ds", location: { reference: "/*/*[local-name(.)='Issuer']", action: "after" } });
-  return sig.getSignedXml();
 }
 
 const form = (fields: Record<string, string>): RequestInit => ({

@@ -20,7 +20,7 @@ import { parseSamlProvider } from "../../src/protocols/saml/settings.js";
 import { createSamlProviderFromMetadata, fetchMetadata, parseSpMetadata, refreshFromMetadata } from "../../src/protocols/saml/sp-metadata.js";
 import { seedFlow } from "../support/flows.js";
 import { login } from "../support/oauth2.js";
-import { ACS, ORIGIN, certificatePem, metadataCertificate, readForm, readRedirectPage, responseXml, setupSaml, SLS, SP_ENTITY, type SamlEnv } from "../support/saml.js";
+import { ACS, ORIGIN, certificatePem, metadataCertificate, readForm, readRedirectPage, responseXml, setupSaml, signXml, SLS, SP_ENTITY, type SamlEnv } from "../support/saml.js";
 import type { FlowClient } from "../support/flows.js";
 
 const EMAIL_ATTR = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress";
@@ -58,6 +58,8 @@ function xmlsecVerify(xml: string, certPem: string, node: string): void {
         "urn:oasis:names:tc:SAML:2.0:protocol:Response",
         "--id-attr:ID",
         "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        "--id-attr:ID",
+        "urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse",
         "--node-xpath",
         node,
         join(dir, "response.xml"),
@@ -400,5 +402,35 @@ describe("SAML IdP with node-saml as the SP (in-process)", () => {
     const xml = inflateRawSync(Buffer.from(decodeURIComponent(raw.get("SAMLResponse")!), "base64")).toString();
     expect(xml).toContain("<saml:Assertion");
     xmlsecVerify(xml, cert, ASSERTION_SIG);
+  });
+
+  it("SLO over HTTP-POST: a signed LogoutRequest; the signed LogoutResponse is posted to the SLS (xmlsec1 and node-saml accept it)", async () => {
+    const idp = await setupSaml({ deps: env.deps, verify: true, settings: { sls_binding: "post" } });
+    const b = idp.browser();
+    await login(b);
+    const logoutRequest = signXml(
+      `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_logout1" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${idp.base}/slo/binding/post/">` +
+        `<saml:Issuer>${SP_ENTITY}</saml:Issuer><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">alice@example.com</saml:NameID></samlp:LogoutRequest>`,
+      idp.sp.key,
+      idp.sp.cert,
+    );
+    const post = (xml: string) => b.request(`/application/saml/${idp.slug}/slo/binding/post/`, postForm({ SAMLRequest: Buffer.from(xml).toString("base64"), RelayState: "slo-post" }));
+    // Unsigned is refused (verification certificate set) and the session survives it.
+    expect((await post(logoutRequest.replace(/<ds:Signature[\s\S]*<\/ds:Signature>/, ""))).status).toBe(400);
+    expect(await b.request(`/application/saml/${idp.slug}/sso/binding/init/`).then((r) => r.status)).toBe(303);
+    const res = await post(logoutRequest);
+    expect(res.status).toBe(200);
+    const { action, fields } = readForm(await res.text());
+    expect(action).toBe(SLS);
+    expect(fields.RelayState).toBe("slo-post");
+    const xml = responseXml(fields);
+    expect(xml).toContain('InResponseTo="_logout1"');
+    const metadata = await (await env.app.request(`${idp.base}/metadata/`, {}, env.deps)).text();
+    xmlsecVerify(xml, certificatePem(metadataCertificate(metadata)), "/*[local-name()='LogoutResponse']/*[local-name()='Signature']");
+    // The LogoutRequest was made here, not by node-saml, so its InResponseTo cache does not know it.
+    const sp = await idp.client({ validateInResponseTo: "never" as never });
+    expect((await sp.validatePostResponseAsync(fields)).loggedOut).toBe(true);
+    // The session is gone.
+    expect((await b.request(`/application/saml/${idp.slug}/sso/binding/init/`).then((r) => b.request(r.headers.get("location")!))).headers.get("location")).toMatch(/^\/if\/flow\/default-authentication-flow\//);
   });
 });

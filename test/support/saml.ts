@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SAML, type SamlConfig } from "@node-saml/node-saml";
+import { SignedXml } from "xml-crypto";
 import { createApp } from "../../src/app.js";
 import type { User } from "../../src/ports/store.js";
 import { importCertificate } from "../../src/protocols/saml/keys.js";
@@ -117,6 +118,14 @@ export async function setupSaml(opts: { settings?: Partial<SamlSettings>; verify
     },
   };
   return env;
+}
+
+/** An enveloped signature over the root (as an SP signs a POST AuthnRequest). */
+export function signXml(xml: string, key: string, cert: string): string {
+  const sig = new SignedXml({ privateKey: key, publicCert: cert, signatureAlgorithm: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#" });
+  sig.addReference({ xpath: "/*", digestAlgorithm: "http://www.w3.org/2001/04/xmlenc#sha256", transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"] });
+  sig.computeSignature(xml, { prefix: "ds", location: { reference: "/*/*[local-name(.)='Issuer']", action: "after" } });
+  return sig.getSignedXml();
 }
 
 /** The signing certificate (base64 DER) in IdP metadata. */
