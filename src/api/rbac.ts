@@ -68,3 +68,12 @@ export function permissionsOf(groups: readonly Group[], extra: readonly string[]
     has: (perm) => superuser || regexps.some((r) => r.test(perm)),
   };
 }
+
+/**
+ * Whether user `pk` is a superuser (directly or through nested groups). Acting on a superuser's
+ * account (password, recovery link, tokens, deletion) needs a superuser: otherwise a `user_admin`
+ * could take over an administrator.
+ */
+export async function isSuperuserAccount(store: { policies: { allGroupsOf(pk: number): Promise<Group[]> } }, pk: number): Promise<boolean> {
+  return (await store.policies.allGroupsOf(pk)).some((g) => g.isSuperuser);
+}

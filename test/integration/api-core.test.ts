@@ -111,6 +111,37 @@ describe("admin API: auth, RBAC, validation, events", () => {
     expect(Object.keys(await rec.json())).toEqual(["non_field_errors"]);
   });
 
+  it("a user_admin manages ordinary accounts but cannot take over a superuser's", async () => {
+    const ua = await h.deps.store.groups.create({ name: "helpdesk", attributes: { "threshold.roles": ["user_admin"] } });
+    const helper = await h.deps.store.users.create({ username: "helper" });
+    await h.deps.store.groups.addMember(ua.pk, helper.pk);
+    const key = "helpdesk-token-".padEnd(48, "h");
+    await h.deps.store.tokens.create({ identifier: "helper-api", intent: "api", userPk: helper.pk, key });
+    const admin = (await h.deps.store.users.byUsername("akadmin"))!;
+    const made = await h.call("POST", "/api/v3/core/users/", { token: key, body: { username: "newhire" } });
+    expect(made.status).toBe(201);
+    const newhire = (await made.json()) as { pk: number };
+    expect((await h.call("POST", `/api/v3/core/users/${newhire.pk}/set_password/`, { token: key, body: { password: "a fine passphrase" } })).status).toBe(204);
+    for (const [method, path, body] of [
+      ["POST", `/api/v3/core/users/${admin.pk}/set_password/`, { password: "owned owned owned" }],
+      ["POST", `/api/v3/core/users/${admin.pk}/recovery/`, undefined],
+      ["PATCH", `/api/v3/core/users/${admin.pk}/`, { email: "attacker@example.com" }],
+      ["DELETE", `/api/v3/core/users/${admin.pk}/`, undefined],
+    ] as const) {
+      expect((await h.call(method, path, { token: key, body })).status, `${method} ${path}`).toBe(403);
+    }
+    const token = await h.call("POST", "/api/v3/core/tokens/", { token: key, body: { identifier: "steal", user: admin.pk } });
+    expect(token.status).toBe(400);
+    expect(Object.keys(await token.json())).toEqual(["user"]);
+    const superGroup = (await h.deps.store.groups.byName("authentik Admins"))!;
+    const escalate = await h.call("PATCH", `/api/v3/core/users/${helper.pk}/`, { token: key, body: { groups: [ua.pk, superGroup.pk] } });
+    expect(escalate.status).toBe(400);
+    // A superuser's API-created token key stays hidden from the user admin.
+    await h.call("POST", "/api/v3/core/tokens/", { body: { identifier: "admin-script" } });
+    expect((await h.call("GET", "/api/v3/core/tokens/admin-script/view_key/", { token: key })).status).toBe(403);
+    expect((await h.call("GET", "/api/v3/core/tokens/admin-script/view_key/")).status).toBe(200);
+  });
+
   it("unknown objects and malformed keys are 404, never 500", async () => {
     for (const path of ["/api/v3/core/users/999999/", "/api/v3/core/users/abc/", "/api/v3/core/groups/not-a-uuid/", "/api/v3/core/applications/nope/", "/api/v3/providers/oauth2/1e99/"]) {
       expect((await h.call("GET", path)).status, path).toBe(404);

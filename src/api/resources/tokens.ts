@@ -8,7 +8,7 @@ import { ForbiddenError, NotFoundError } from "../../core/errors.js";
 import type { AdminRow } from "../../ports/admin.js";
 import { auditModel } from "../audit.js";
 import { fieldError } from "../http.js";
-import { permission } from "../rbac.js";
+import { isSuperuserAccount, permission } from "../rbac.js";
 import type { Ctx, ResourceDef } from "../resource.js";
 import { dateTime, iso, nullableDate, pick } from "./common.js";
 
@@ -78,6 +78,9 @@ export const tokensResource: ResourceDef<TokenOut> = {
     const userPk = admin && typeof data.user === "number" ? data.user : ctx.principal.user.pk;
     if (!admin && data.intent !== "api" && data.intent !== "app_password") throw fieldError("intent", "You may only create API tokens and app passwords.", "invalid");
     if (!(await ctx.repos.users.byPk(userPk))) throw fieldError("user", "Invalid pk - object does not exist.", "does_not_exist");
+    if (userPk !== ctx.principal.user.pk && !ctx.principal.permissions.superuser && (await isSuperuserAccount(ctx.repos, userPk))) {
+      throw fieldError("user", "Only superusers may create tokens for a superuser.", "permission_denied");
+    }
     const expiring = data.expiring as boolean;
     // authentik: non-expiring tokens only for admins; default lifetime 30 minutes (here 30 days for API tokens).
     if (!expiring && !admin) throw fieldError("expiring", "Only administrators may create tokens that never expire.", "invalid");
@@ -129,8 +132,10 @@ export const tokensResource: ResourceDef<TokenOut> = {
       responseName: "TokenView",
       async handler(ctx, row) {
         const own = row!.userId === ctx.principal.user.pk;
-        // Not authentik's view_token_key: a read-only role's `*.view_*` must not reveal other people's secrets.
-        if (!own && !ctx.principal.permissions.has(permission("authentik_core", "change", "token"))) {
+        // Not authentik's view_token_key: a read-only role's `*.view_*` must not reveal other people's
+        // secrets, and a superuser's key only to superusers.
+        const allowed = ctx.principal.permissions.has(permission("authentik_core", "change", "token")) && (ctx.principal.permissions.superuser || !(await isSuperuserAccount(ctx.repos, row!.userId as number)));
+        if (!own && !allowed) {
           throw new ForbiddenError("You do not have permission to perform this action.");
         }
         const stored = await ctx.repos.admin.get("tokenKeys", row!.tokenUuid as string);
