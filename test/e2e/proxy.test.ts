@@ -115,10 +115,10 @@ describe("proxy provider through the outpost (nginx, Caddy, reverse proxy)", () 
   const submit = (page: Page) => Promise.all([page.waitForLoadState("load"), page.click('button[type="submit"]')]);
 
   /** Opens `url`, expecting Threshold's login; logs in and lands back on `url`. */
-  async function loginThrough(page: Page, url: string): Promise<Echo> {
+  async function loginThrough(page: Page, url: string, username = user.username): Promise<Echo> {
     await page.goto(url);
     expect(page.url()).toMatch(new RegExp(`^${idp}/if/flow/default-authentication-flow/`));
-    await page.fill('input[name="uid_field"]', user.username);
+    await page.fill('input[name="uid_field"]', username);
     await submit(page);
     await page.fill('input[name="password"]', PROXY_PASSWORD);
     await Promise.all([page.waitForURL(url), page.click('button[type="submit"]')]);
@@ -362,6 +362,26 @@ describe("proxy provider through the outpost (nginx, Caddy, reverse proxy)", () 
       expect(page.url()).toMatch(new RegExp(`^${idp}/application/o/proxied-app/end-session/`));
       await page.goto(`${site.proxied}/app`);
       expect(page.url()).toMatch(new RegExp(`^${idp}/if/flow/default-authentication-flow/`));
+      await page.close();
+    });
+
+    it("a session too large for one cookie (60 groups) is split across cookies and still works", async () => {
+      const deps = server.deps;
+      const many = await seedProxyUser(deps, "many");
+      for (let i = 0; i < 60; i++) {
+        const g = await deps.store.groups.create({ name: `department-with-a-rather-long-name-${String(i).padStart(3, "0")}` });
+        await deps.store.groups.addMember(g.pk, many.pk);
+      }
+      // After the sign-out above, the issuer asks for a login again.
+      const context = chrome.context;
+      const page = await context.newPage();
+      const echo = await loginThrough(page, `${site.proxied}/big`, "many");
+      expect(echo.headers["x-authentik-username"]).toBe("many");
+      expect(String(echo.headers["x-authentik-groups"]).split("|")).toHaveLength(61);
+      const names = (await context.cookies(site.proxied)).map((c) => c.name);
+      expect(names.filter((n) => /^authentik_proxy_[0-9a-f]{8}(_\d)?$/.test(n)).length).toBeGreaterThan(1);
+      await page.goto(`${site.proxied}/outpost.goauthentik.io/sign_out`);
+      expect((await context.cookies(site.proxied)).filter((c) => c.name.startsWith("authentik_proxy_"))).toEqual([]);
       await page.close();
     });
   });

@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { ApiUser, ThresholdApi } from "../api.js";
 import type { Logger } from "../log.js";
 import type { ProxyApplication } from "./application.js";
-import { parseCookies, unseal, type Identity, type Session, type SignedOut } from "./session.js";
+import { identityFromIdToken, parseCookies, readChunked, unseal, type Identity, type Session, type SessionCookie, type SignedOut } from "./session.js";
 
 export const VERSION = "threshold-outpost/0.1.0";
 const HEADER_AUTH_TTL_MS = 30_000;
@@ -53,8 +53,9 @@ export class Authenticator {
   ) {}
 
   async session(app: ProxyApplication, headers: IncomingHttpHeaders): Promise<Session | null> {
-    const session = await unseal<Session>(parseCookies(headers.cookie).get(app.sessionCookie), app.sessionKey);
-    return session && !this.signedOut.has(session.sid) ? session : null;
+    const sealed = await unseal<SessionCookie>(readChunked(parseCookies(headers.cookie), app.sessionCookie), app.sessionKey);
+    if (!sealed || typeof sealed.jwt !== "string" || this.signedOut.has(sealed.sid)) return null;
+    return { ...identityFromIdToken(sealed.jwt), sid: sealed.sid, exp: sealed.exp };
   }
 
   async authenticate(app: ProxyApplication, headers: IncomingHttpHeaders): Promise<Authenticated | null> {

@@ -10,7 +10,7 @@ import * as oidc from "openid-client";
 import type { Logger } from "../log.js";
 import { OUTPOST_PATH, type ProxyApplication } from "./application.js";
 import type { Authenticator } from "./identity.js";
-import { parseCookies, seal, serializeCookie, unseal, type Session, type SignedOut } from "./session.js";
+import { chunkedCookies, parseCookies, seal, serializeCookie, unseal, type SessionCookie, type SignedOut } from "./session.js";
 
 const STATE_TTL_S = 600;
 
@@ -77,23 +77,14 @@ export async function callback(app: ProxyApplication, req: IncomingMessage, url:
     log.warn("login callback failed", { provider: app.config.name, error: (err as Error).message });
     return page(res, 400, "Login failed", "The login could not be completed. Open the application again.");
   }
-  const c = tokens.claims()!;
+  if (!tokens.id_token) return page(res, 400, "Login failed", "The identity provider sent no ID token.");
   const exp = Math.floor(Date.now() / 1000) + Math.max(60, Math.floor(app.config.access_token_validity));
-  const session: Session = {
-    sid: randomBytes(16).toString("base64url"),
-    sub: c.sub,
-    preferred_username: String(c.preferred_username ?? ""),
-    email: String(c.email ?? ""),
-    name: String(c.name ?? ""),
-    groups: Array.isArray(c.groups) ? c.groups.map(String) : [],
-    jwt: tokens.id_token ?? "",
-    exp,
-  };
-  const value = await seal({ ...session }, app.sessionKey, exp);
-  log.info("login", { provider: app.config.name, username: session.preferred_username });
+  const cookie: SessionCookie = { sid: randomBytes(16).toString("base64url"), jwt: tokens.id_token };
+  const value = await seal({ ...cookie }, app.sessionKey, exp);
+  log.info("login", { provider: app.config.name, username: tokens.claims()?.preferred_username });
   res.writeHead(302, {
     Location: st.rd,
-    "Set-Cookie": [clearState, serializeCookie(app.sessionCookie, value, cookieOpts(app, exp - Math.floor(Date.now() / 1000)))],
+    "Set-Cookie": [clearState, ...chunkedCookies(app.sessionCookie, value, cookieOpts(app, exp - Math.floor(Date.now() / 1000)), parseCookies(req.headers.cookie))],
     "Cache-Control": "no-store",
   });
   res.end();
@@ -109,7 +100,7 @@ export async function signOut(app: ProxyApplication, req: IncomingMessage, res: 
   end.searchParams.set("client_id", app.config.client_id);
   res.writeHead(302, {
     Location: end.href,
-    "Set-Cookie": serializeCookie(app.sessionCookie, "", cookieOpts(app, 0)),
+    "Set-Cookie": chunkedCookies(app.sessionCookie, "", cookieOpts(app, 0), parseCookies(req.headers.cookie)),
     "Cache-Control": "no-store",
   });
   res.end();

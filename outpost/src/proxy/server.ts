@@ -120,7 +120,8 @@ export function createProxyHttpServer(deps: ProxyServerDeps): Server {
     return page(res, 404, "Not found", "This page does not exist.");
   }
 
-  const server = createServer((req, res) => {
+  // Sessions of users in many groups span several cookies (session.ts): allow larger headers than Node's 16 KB.
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     route(req, res).catch((err: Error) => {
       deps.log.error("proxy request failed", { error: err.message, path: req.url?.split("?")[0] });
       if (!res.headersSent) page(res, 503, "Unavailable", "The identity provider is not reachable. Try again shortly.");

@@ -1,11 +1,11 @@
 /**
- * The proxy's session: the identity from the ID token, kept in an encrypted cookie (JWE, `dir` +
- * A256GCM, key derived from the provider's cookie secret). Nothing is stored on the outpost, so
- * a restart or a second replica keeps every session; only sign-outs are remembered server side
- * (see `SignedOut`).
+ * The proxy's session: the ID token (validated at login) and a session id, kept in an encrypted
+ * cookie (JWE, `dir` + A256GCM, key derived from the provider's cookie secret); the identity is
+ * read from the token's claims. Nothing is stored on the outpost, so a restart or a second
+ * replica keeps every session; only sign-outs are remembered server side (see `SignedOut`).
  */
 import { createHash } from "node:crypto";
-import { EncryptJWT, jwtDecrypt } from "jose";
+import { decodeJwt, EncryptJWT, jwtDecrypt } from "jose";
 
 /** What the upstream learns about the user (authentik's proxy claims). */
 export interface Identity {
@@ -18,11 +18,31 @@ export interface Identity {
   jwt: string;
 }
 
-export interface Session extends Identity {
+/** What the session cookie holds. */
+export interface SessionCookie {
   /** Session id (sign-out). */
+  sid: string;
+  /** The ID token. */
+  jwt: string;
+}
+
+export interface Session extends Identity {
   sid: string;
   /** Unix seconds. */
   exp: number;
+}
+
+/** The identity in an ID token's claims (authentik's proxy claims: profile and email scopes). */
+export function identityFromIdToken(jwt: string): Identity {
+  const c = decodeJwt(jwt);
+  return {
+    sub: String(c.sub ?? ""),
+    preferred_username: String(c.preferred_username ?? ""),
+    email: String(c.email ?? ""),
+    name: String(c.name ?? ""),
+    groups: Array.isArray(c.groups) ? c.groups.map(String) : [],
+    jwt,
+  };
 }
 
 /** A 256-bit key for one provider and purpose, from its cookie secret. */
@@ -36,7 +56,7 @@ export async function seal(payload: Record<string, unknown>, key: Uint8Array, ex
 
 /** The payload of a sealed value, or null when it is tampered with, foreign or expired. */
 export async function unseal<T>(value: string | undefined, key: Uint8Array): Promise<(T & { exp: number }) | null> {
-  if (!value || value.length > 8192) return null;
+  if (!value || value.length > MAX_CHUNKS * CHUNK_SIZE) return null;
   try {
     const { payload } = await jwtDecrypt(value, key, { keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] });
     return payload as T & { exp: number };
@@ -55,6 +75,43 @@ export function parseCookies(header: string | undefined): Map<string, string> {
     if (name && !out.has(name)) out.set(name, part.slice(eq + 1).trim());
   }
   return out;
+}
+
+/**
+ * Browsers drop cookies over ~4 KB; a session with many groups (they are in the ID token too)
+ * grows past that, so it is split into `name`, `name_1`, `name_2`, … (as oauth2-proxy does).
+ */
+const CHUNK_SIZE = 3800;
+const MAX_CHUNKS = 8;
+
+/**
+ * The Set-Cookie headers for `value` in as many chunks as needed; chunks the request still
+ * carries beyond those (`present`: an earlier, larger session) are cleared. An empty `value`
+ * clears them all.
+ */
+export function chunkedCookies(name: string, value: string, o: CookieOptions, present: Map<string, string>): string[] {
+  const n = value ? Math.ceil(value.length / CHUNK_SIZE) : 0;
+  if (n > MAX_CHUNKS) throw new Error(`session cookie too large (${value.length} bytes)`);
+  const out: string[] = [];
+  for (let i = 0; i < MAX_CHUNKS; i++) {
+    const cookieName = i === 0 ? name : `${name}_${i}`;
+    if (i < n) out.push(serializeCookie(cookieName, value.slice(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE), o));
+    else if (i === 0 || present.has(cookieName)) out.push(serializeCookie(cookieName, "", { ...o, maxAge: 0 }));
+  }
+  return out;
+}
+
+/** A chunked cookie's value put back together (undefined when absent). */
+export function readChunked(cookies: Map<string, string>, name: string): string | undefined {
+  const first = cookies.get(name);
+  if (first === undefined) return undefined;
+  let value = first;
+  for (let i = 1; i < MAX_CHUNKS; i++) {
+    const next = cookies.get(`${name}_${i}`);
+    if (!next) break;
+    value += next;
+  }
+  return value;
 }
 
 export interface CookieOptions {
