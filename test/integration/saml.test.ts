@@ -433,4 +433,32 @@ describe("SAML IdP with node-saml as the SP (in-process)", () => {
     // The session is gone.
     expect((await b.request(`/application/saml/${idp.slug}/sso/binding/init/`).then((r) => b.request(r.headers.get("location")!))).headers.get("location")).toMatch(/^\/if\/flow\/default-authentication-flow\//);
   });
+
+  it.each([
+    "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+    "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+    "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+  ] as const)("encrypts with %s (RSA-OAEP key transport); node-saml decrypts", async (algorithm) => {
+    const idp = await setupSaml({ deps: env.deps, encrypt: true, settings: { encryption_algorithm: algorithm } });
+    const sp = await idp.client();
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
+    const xml = responseXml(fields);
+    expect(xml).toContain(`EncryptionMethod Algorithm="${algorithm}"`);
+    expect(xml).toContain("http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p");
+    expect((await sp.validatePostResponseAsync(fields)).profile!.nameID).toBe("alice@example.com");
+  });
+
+  it("signs only the Response when configured (sign_assertion false, sign_response true)", async () => {
+    const idp = await setupSaml({ deps: env.deps, settings: { sign_assertion: false, sign_response: true } });
+    const sp = await idp.client({ wantAssertionsSigned: false, wantAuthnResponseSigned: true });
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
+    const xml = responseXml(fields);
+    expect(xml.match(/<ds:Signature[\s>]/g)).toHaveLength(1);
+    expect((await sp.validatePostResponseAsync(fields)).profile!.nameID).toBe("alice@example.com");
+    // An SP that wants signed assertions refuses it.
+    const strict = await idp.client({ wantAssertionsSigned: true, wantAuthnResponseSigned: true, validateInResponseTo: "never" as never });
+    await expect(strict.validatePostResponseAsync(fields)).rejects.toThrow();
+  });
 });

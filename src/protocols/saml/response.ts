@@ -151,7 +151,15 @@ export function encryptAssertion(assertion: string, certificatePem: string, algo
   return new Promise((resolve, reject) => {
     encrypt(
       assertion,
-      { rsa_pub: publicKeyPem(certificatePem), pem: certificatePem, encryptionAlgorithm: algorithm, keyEncryptionAlgorithm: RSA_OAEP, warnInsecureAlgorithm: false },
+      {
+        rsa_pub: publicKeyPem(certificatePem),
+        pem: certificatePem,
+        encryptionAlgorithm: algorithm,
+        keyEncryptionAlgorithm: RSA_OAEP,
+        // AES-CBC is offered for SPs that lack GCM (older Shibboleth, ADFS); GCM is the default.
+        disallowEncryptionWithInsecureAlgorithm: false,
+        warnInsecureAlgorithm: false,
+      },
       (err: Error | null, result?: string) => (err || !result ? reject(err ?? new Error("encryption failed")) : resolve(`<saml:EncryptedAssertion>${result}</saml:EncryptedAssertion>`)),
     );
   });
