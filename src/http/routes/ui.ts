@@ -9,6 +9,7 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { permissionsOf } from "../../api/rbac.js";
+import type { Brand } from "../../ports/brands.js";
 import type { AppEnv } from "../env.js";
 import { ensureCsrfCookie } from "../middleware/csrf.js";
 import { currentUser, session, type SessionEnv } from "../middleware/session.js";
@@ -39,6 +40,21 @@ async function mayAdminister(c: Context<SessionEnv>, userPk: number): Promise<bo
   return permissions.superuser || permissions.patterns.length > 0;
 }
 
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/**
+ * The request's brand (title, logo, favicon) in the page itself: the right title on first paint
+ * and no extra API call. The SPA reads `<meta name="threshold-brand">`.
+ */
+function withBrand(html: string, brand: Brand | null): string {
+  if (!brand) return html;
+  const meta = JSON.stringify({ title: brand.brandingTitle, logo: brand.brandingLogo, favicon: brand.brandingFavicon });
+  // authentik's default icons (`/static/dist/assets/…`) are not part of this build.
+  const favicon = brand.brandingFavicon && !brand.brandingFavicon.startsWith("/static/dist/assets/") ? brand.brandingFavicon : "";
+  const head = `<meta name="threshold-brand" content="${escapeHtml(meta)}" />` + (favicon ? `<link rel="icon" href="${escapeHtml(favicon)}" />` : "");
+  return html.replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(brand.brandingTitle)}</title>`).replace("</head>", `${head}</head>`);
+}
+
 /** Mounted at `/if/admin` or `/if/user`. */
 export function webUiRoutes(ui: WebUi): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>({ strict: false });
@@ -58,7 +74,7 @@ export function webUiRoutes(ui: WebUi): Hono<SessionEnv> {
     c.header("Cache-Control", "no-store");
     c.header("X-Frame-Options", "DENY");
     c.header("Content-Security-Policy", CSP);
-    return c.html(await index.text());
+    return c.html(withBrand(await index.text(), await c.env.store.brands.forHost(url.host)));
   });
   return app;
 }

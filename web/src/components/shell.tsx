@@ -3,7 +3,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Link, useLocation } from "wouter-preact";
 import { useApi } from "../lib/api";
-import type { Brand, SessionUser } from "../lib/types";
+import type { SessionUser } from "../lib/types";
 
 export interface NavSection {
   title?: string;
@@ -16,9 +16,22 @@ export function useMe() {
   return useApi<SessionUser>("core/users/me/", undefined, { revalidateOnFocus: false });
 }
 
-export function useBrand() {
-  return useApi<Brand & { ui_footer_links?: unknown }>("core/brands/current/", undefined, { revalidateOnFocus: false, shouldRetryOnError: false });
+interface PageBrand {
+  title: string;
+  logo?: string;
+  favicon?: string;
 }
+
+/** The request's brand, written into the page by the server (`<meta name="threshold-brand">`). */
+function readBrand(): PageBrand | null {
+  const raw = document.querySelector<HTMLMetaElement>('meta[name="threshold-brand"]')?.content;
+  try {
+    return raw ? (JSON.parse(raw) as PageBrand) : null;
+  } catch {
+    return null;
+  }
+}
+const BRAND = readBrand();
 
 function isActive(location: string, href: string): boolean {
   return href === "/" ? location === "/" : location === href || location.startsWith(href + "/");
@@ -28,8 +41,7 @@ export function Shell(props: { nav: NavSection[]; topbar?: ComponentChildren; ch
   const [location] = useLocation();
   const [open, setOpen] = useState(false);
   const me = useMe();
-  const brand = useBrand();
-  const title = brand.data?.branding_title || "Threshold";
+  const title = BRAND?.title || "Threshold";
   useEffect(() => setOpen(false), [location]);
   useEffect(() => {
     document.title = title;
@@ -38,8 +50,8 @@ export function Shell(props: { nav: NavSection[]; topbar?: ComponentChildren; ch
     <div class={`shell ${open ? "nav-open" : ""}`}>
       <aside class="sidebar" onClick={(e) => (e.target as HTMLElement).tagName === "A" && setOpen(false)}>
         <div class="brand">
-          {brand.data?.branding_logo && !brand.data.branding_logo.startsWith("/static/dist/assets/") ? (
-            <img src={brand.data.branding_logo} alt="" />
+          {BRAND?.logo && !BRAND.logo.startsWith("/static/dist/assets/") ? (
+            <img src={BRAND.logo} alt="" />
           ) : (
             <span class="brand-mark">T</span>
           )}
