@@ -209,6 +209,26 @@ describe("SAML IdP negatives", () => {
     expect(ours.status).toBe(303);
   });
 
+  it("an oversized POST body is refused while it is read, chunked or not", async () => {
+    const big = new Uint8Array(1024 * 1024).fill(65);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 16; i++) controller.enqueue(big.subarray(i * 65536, (i + 1) * 65536));
+        controller.close();
+      },
+    });
+    for (const body of [`SAMLRequest=${"A".repeat(1024 * 1024)}`, chunked]) {
+      const res = await browser.request(`/application/saml/${open.slug}/sso/binding/post/`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body,
+        ...(typeof body === "string" ? {} : { duplex: "half" }),
+      } as RequestInit);
+      expect(res.status).toBe(413);
+      expect(await res.text()).toMatch(/too large/);
+    }
+  });
+
   it("a resume id from one provider does not work for another", async () => {
     const res = await sso(open, redirectQuery(authnRequest()));
     const id = /\/sso\/resume\/([^/]+)\//.exec(res.location!)![1]!;

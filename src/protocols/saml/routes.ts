@@ -7,10 +7,12 @@
  * an SP URL); unexpected errors are logged and shown with the request id only.
  */
 import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { registerFulfilment } from "../../flows/fulfilment.js";
 import type { AppEnv } from "../../http/env.js";
 import { session, type SessionEnv } from "../../http/middleware/session.js";
 import { renderPageError } from "../../http/render/errors.js";
+import { SamlRequestError } from "./errors.js";
 
 const handlers = () => import("./handlers.js");
 
@@ -39,6 +41,8 @@ export function samlRoutes(): Hono<SessionEnv> {
     return c.body(xml, 200, headers);
   });
   app.use("*", session());
+  // Bounded while reading, chunked bodies included (the handlers check sizes again after decoding).
+  app.on("POST", "*", bodyLimit({ maxSize: 256 * 1024, onError: (c) => renderPageError(new SamlRequestError("The SAML message is too large.", 413), asApp(c)) }));
   app.get("/:slug/sso/binding/redirect", async (c) => (await handlers()).ssoBinding(c, c.req.param("slug"), "redirect"));
   app.post("/:slug/sso/binding/post", async (c) => (await handlers()).ssoBinding(c, c.req.param("slug"), "post"));
   app.get("/:slug/sso/binding/init", async (c) => (await handlers()).ssoInit(c, c.req.param("slug")));
