@@ -3,7 +3,7 @@
  * one module that `routes.ts` imports lazily, so a Worker isolate pays for it only when a SAML
  * request arrives (DESIGN §8).
  */
-export { fulfil, ssoBinding, ssoInit, ssoResume, storedResponse } from "./sso.js";
+export { formParams, fulfil, ssoBinding, ssoInit, ssoResume, storedResponse } from "./sso.js";
 export { sloBinding } from "./slo.js";
 export { idpMetadata } from "./metadata.js";
 export { providerBySlug } from "./provider.js";

@@ -112,7 +112,8 @@ export function verifyEmbeddedSignature(message: DecodedMessage, certificatePem:
   const all = message.doc.getElementsByTagName("*");
   for (let i = 0; i < all.length; i++) if (all[i]!.getAttribute("ID") === id) withId++;
   if (withId !== 1) throw new SamlRequestError("The request's ID is not unique.");
-  const method = child(child(signatures[0]!, NS.dsig, "SignedInfo") ?? root, NS.dsig, "SignatureMethod")?.getAttribute("Algorithm") ?? "";
+  const signedInfo = child(signatures[0]!, NS.dsig, "SignedInfo");
+  const method = (signedInfo && child(signedInfo, NS.dsig, "SignatureMethod")?.getAttribute("Algorithm")) ?? "";
   if (!(ALGORITHMS.signature as readonly string[]).includes(method)) throw new SamlRequestError("Unsupported signature algorithm.");
   const sig = new SignedXml({ publicCert: certificatePem });
   let signed: string[] = [];

@@ -21,13 +21,6 @@ registerFulfilment("saml", async (ctx) => (await handlers()).fulfil(ctx));
 
 const asApp = (c: Context) => c as unknown as Context<AppEnv>;
 
-async function form(c: Context<SessionEnv>): Promise<URLSearchParams> {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return new URLSearchParams();
-  const text = await c.req.text();
-  return new URLSearchParams(text.length > 256 * 1024 ? "" : text);
-}
-
 /** Mounted at `/application/saml`. */
 export function samlRoutes(): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>({ strict: false });
@@ -49,6 +42,9 @@ export function samlRoutes(): Hono<SessionEnv> {
   app.get("/:slug/sso/resume/:id", async (c) => (await handlers()).ssoResume(c, c.req.param("slug"), c.req.param("id")));
   app.get("/:slug/sso/response/:id", async (c) => (await handlers()).storedResponse(c, c.req.param("id")));
   app.get("/:slug/slo/binding/redirect", async (c) => (await handlers()).sloBinding(c, c.req.param("slug"), "redirect", new URL(c.req.url).searchParams));
-  app.post("/:slug/slo/binding/post", async (c) => (await handlers()).sloBinding(c, c.req.param("slug"), "post", await form(c)));
+  app.post("/:slug/slo/binding/post", async (c) => {
+    const h = await handlers();
+    return h.sloBinding(c, c.req.param("slug"), "post", await h.formParams(c));
+  });
   return app;
 }

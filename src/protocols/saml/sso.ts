@@ -82,7 +82,8 @@ function checkNameIdPolicy(provider: SamlProvider, req: AuthnRequest): NameIdFor
 
 // --- entry points -----------------------------------------------------------------------------
 
-async function formParams(c: Ctx): Promise<URLSearchParams> {
+/** The form body of an HTTP-POST binding message (SAML Bindings §3.5.4). */
+export async function formParams(c: Ctx): Promise<URLSearchParams> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) throw new SamlRequestError("Expected a form-encoded body.");
   const length = Number(c.req.header("content-length") ?? "0");

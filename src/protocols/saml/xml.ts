@@ -82,7 +82,7 @@ export function checkedXmlText(bytes: Uint8Array): string {
   return text;
 }
 
-/** Parses checked XML; any parser error or warning-level malformation is a request error. */
+/** Parses checked XML; any parser error (not warnings) is a request error. */
 export function parseXml(text: string): Document {
   let failed: string | null = null;
   const parser = new DOMParser({
