@@ -36,7 +36,7 @@ async function shoot(page: Page, name: string): Promise<void> {
     await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
     const dialog = await page.evaluate(() => document.querySelector(".modal-backdrop")?.scrollHeight ?? 0);
     if (dialog > base) await page.setViewportSize({ width, height: dialog });
-    await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: dialog === 0 });
   }
   await page.setViewportSize({ width: 1280, height: 860 });
 }
