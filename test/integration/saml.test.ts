@@ -461,4 +461,32 @@ describe("SAML IdP with node-saml as the SP (in-process)", () => {
     const strict = await idp.client({ wantAssertionsSigned: true, wantAuthnResponseSigned: true, validateInResponseTo: "never" as never });
     await expect(strict.validatePostResponseAsync(fields)).rejects.toThrow();
   });
+
+  it.each([
+    ["urn:oasis:names:tc:SAML:2.0:nameid-format:transient", /^_[0-9a-f]{32}$/],
+    ["urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName", /^CN=Alice A$/],
+    ["urn:oasis:names:tc:SAML:1.1:nameid-format:WindowsDomainQualifiedName", /^alice$/],
+    ["urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified", /^alice$/],
+  ] as const)("NameIDPolicy %s", async (format, value) => {
+    const sp = await env.client({ identifierFormat: format });
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
+    const { profile } = await sp.validatePostResponseAsync(fields);
+    expect(profile!.nameIDFormat).toBe(format.endsWith(":unspecified") ? "urn:oasis:names:tc:SAML:2.0:nameid-format:unspecified" : format);
+    expect(profile!.nameID).toMatch(value);
+  });
+
+  it("validity windows follow the provider settings", async () => {
+    const idp = await setupSaml({ deps: env.deps, settings: { assertion_valid_not_before: "minutes=-2", assertion_valid_not_on_or_after: "minutes=10", session_valid_not_on_or_after: "hours=8" } });
+    const sp = await idp.client();
+    const url = new URL(await sp.getAuthorizeUrlAsync("", undefined, {}));
+    const { fields } = readForm(await (await follow(browser, url.pathname + url.search)).text());
+    const xml = responseXml(fields);
+    const attr = (name: string) => new Date(new RegExp(`${name}="([^"]+)"`).exec(xml)![1]!).getTime();
+    const issued = attr("IssueInstant");
+    expect(attr("NotBefore") - issued).toBe(-2 * 60_000);
+    expect(attr("Conditions NotBefore=\"[^\"]+\" NotOnOrAfter") - issued).toBe(10 * 60_000);
+    expect(attr("SessionNotOnOrAfter") - issued).toBe(8 * 3_600_000);
+    expect((await sp.validatePostResponseAsync(fields)).profile!.nameID).toBe("alice@example.com");
+  });
 });
