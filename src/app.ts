@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./http/env.js";
 import { accessLog } from "./http/middleware/access-log.js";
+import { outpostClientIp } from "./http/middleware/outpost-ip.js";
 import { requestId } from "./http/middleware/request-id.js";
 import { renderPageError } from "./http/render/errors.js";
 import { apiV3Routes } from "./http/routes/api/index.js";
@@ -25,6 +26,7 @@ export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.use("*", requestId());
   app.use("*", accessLog());
+  app.use("*", outpostClientIp());
   app.use("*", async (c, next) => {
     await next();
     c.header("X-Content-Type-Options", "nosniff");

@@ -130,6 +130,15 @@ export class ThresholdApi {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
+  /**
+   * Headers that make the issuer see `clientIp` as the client of a request the outpost makes on
+   * its behalf (authentik's pair; believed only with a valid outpost token): rate limits and
+   * reputation then count per LDAP client, not per outpost.
+   */
+  remoteIpHeaders(clientIp: string): Record<string, string> {
+    return { "X-authentik-remote-ip": clientIp, "X-authentik-outpost-token": this.opts.token };
+  }
+
   /** A fetch against the issuer with a timeout; network failures become {@link ApiUnavailableError}. */
   async request(path: string, init: RequestInitLike = {}): Promise<ResponseLike> {
     try {

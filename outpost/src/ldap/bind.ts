@@ -102,7 +102,7 @@ export class Binder {
       return { ok: false, code: "insufficient_access", message: "Provider has no flow or application" };
     }
     const creds = { username, ...splitMfa(password, provider.mfa_support) };
-    const outcome = await runBindFlow(this.api, provider.bind_flow_slug, creds, clientIp ? { "X-Forwarded-For": clientIp } : {});
+    const outcome = await runBindFlow(this.api, provider.bind_flow_slug, creds, clientIp ? this.api.remoteIpHeaders(clientIp) : {});
     if (!outcome.ok) {
       this.log.info("bind flow failed", { provider: provider.name, username, reason: outcome.reason, detail: outcome.detail });
       return { ok: false, code: "invalid_credentials", message: "Invalid credentials" };
