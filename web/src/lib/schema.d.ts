@@ -69,6 +69,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rbac/roles/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Built-in roles a group can grant */
+        get: operations["rbac_roles_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/core/users/me/": {
         parameters: {
             query?: never;
@@ -2263,6 +2280,22 @@ export interface components {
                 healthy: boolean;
             }[];
         };
+        PaginatedRoleList: {
+            pagination: {
+                next: number;
+                previous: number;
+                count: number;
+                current: number;
+                total_pages: number;
+                start_index: number;
+                end_index: number;
+            };
+            results: {
+                pk: string;
+                name: string;
+                permissions: string[];
+            }[];
+        };
         SessionUser: {
             user: {
                 pk: number;
@@ -3109,7 +3142,13 @@ export interface components {
                  *       "goauthentik.io/providers/oauth2/scope-offline_access"
                  *     ]
                  */
-                property_mappings: string[];
+                property_mappings: (string | {
+                    name: string;
+                    scope_name: string;
+                    /** @default  */
+                    description: string;
+                    expression: string;
+                })[];
                 /** @default null */
                 jwks: {
                     keys: {
@@ -3187,7 +3226,13 @@ export interface components {
              *       "goauthentik.io/providers/oauth2/scope-offline_access"
              *     ]
              */
-            property_mappings: string[];
+            property_mappings: (string | {
+                name: string;
+                scope_name: string;
+                /** @default  */
+                description: string;
+                expression: string;
+            })[];
             /** @default null */
             jwks: {
                 keys: {
@@ -3258,7 +3303,13 @@ export interface components {
              *       "goauthentik.io/providers/oauth2/scope-offline_access"
              *     ]
              */
-            property_mappings: string[];
+            property_mappings: (string | {
+                name: string;
+                scope_name: string;
+                /** @default  */
+                description: string;
+                expression: string;
+            })[];
             /** @default null */
             jwks: {
                 keys: {
@@ -3305,7 +3356,13 @@ export interface components {
             access_token_validity?: string;
             refresh_token_validity?: string;
             include_claims_in_id_token?: boolean;
-            property_mappings?: string[];
+            property_mappings?: (string | {
+                name: string;
+                scope_name: string;
+                /** @default  */
+                description: string;
+                expression: string;
+            })[];
             jwks?: {
                 keys: {
                     [key: string]: unknown;
@@ -7042,6 +7099,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SystemInfo"];
+                };
+            };
+            /** @description Validation error: field name → messages */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GenericError"];
+                };
+            };
+            /** @description Permission denied */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GenericError"];
+                };
+            };
+        };
+    };
+    rbac_roles_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /** @description Which field to use when ordering the results (comma-separated, `-` for descending). */
+                ordering?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRoleList"];
                 };
             };
             /** @description Validation error: field name → messages */
