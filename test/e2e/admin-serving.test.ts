@@ -57,13 +57,18 @@ describe("web UIs on the Node host", () => {
   it("serves the admin SPA for any client-side route to a superuser, with CSP and a CSRF cookie", async () => {
     const s = new HttpSession(server.url.replace("localhost", "127.0.0.1"));
     await s.login("akadmin", PASSWORD);
+    // The brand's title is written into the page: escaped, and `$&` is not a replacement pattern.
+    const brands = await s.json("/api/v3/core/brands/");
+    const brand = brands.body.results.find((b: { default: boolean }) => b.default);
+    const patched = await s.json(`/api/v3/core/brands/${brand.brand_uuid}/`, { method: "PATCH", body: JSON.stringify({ branding_title: "Acme <Login> $& Co" }) });
+    expect(patched.status).toBe(200);
     for (const path of ["/if/admin/", "/if/admin/users/12", "/if/admin/flows/default-authentication-flow"]) {
       const res = await s.fetch(path);
       expect(res.status, path).toBe(200);
       const html = await res.text();
       expect(html).toContain(assetOf(adminHtml()));
       // The request's brand is written into the page (title and a meta tag the SPA reads).
-      expect(html).toMatch(/<title>[^<]+<\/title>/);
+      expect(html).toContain("<title>Acme &#60;Login&#62; $&#38; Co</title>");
       expect(html).toContain('<meta name="threshold-brand" content="{&#34;title&#34;:');
       expect(res.headers.get("cache-control")).toBe("no-store");
       expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");

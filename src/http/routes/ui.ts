@@ -52,7 +52,8 @@ function withBrand(html: string, brand: Brand | null): string {
   // authentik's default icons (`/static/dist/assets/…`) are not part of this build.
   const favicon = brand.brandingFavicon && !brand.brandingFavicon.startsWith("/static/dist/assets/") ? brand.brandingFavicon : "";
   const head = `<meta name="threshold-brand" content="${escapeHtml(meta)}" />` + (favicon ? `<link rel="icon" href="${escapeHtml(favicon)}" />` : "");
-  return html.replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(brand.brandingTitle)}</title>`).replace("</head>", `${head}</head>`);
+  // Replacer functions: a `$&` in a brand title must not act as a replacement pattern.
+  return html.replace(/<title>[^<]*<\/title>/, () => `<title>${escapeHtml(brand.brandingTitle)}</title>`).replace("</head>", () => `${head}</head>`);
 }
 
 /** Mounted at `/if/admin` or `/if/user`. */
@@ -66,7 +67,10 @@ export function webUiRoutes(ui: WebUi): Hono<SessionEnv> {
     const user = await currentUser(c);
     if (!user) return c.redirect(`${LOGIN_FLOW_URL}?next=${encodeURIComponent(url.pathname + url.search)}`, 302);
     if (ui === "admin" && !(await mayAdminister(c, user.pk))) return c.redirect("/if/user/", 302);
-    const index = await c.env.assets?.fetch(new Request(new URL(`${WEB_ASSET_PREFIX}/${ui}.html`, url)));
+    const [index, brand] = await Promise.all([
+      c.env.assets?.fetch(new Request(new URL(`${WEB_ASSET_PREFIX}/${ui}.html`, url))),
+      c.env.store.brands.forHost(url.host),
+    ]);
     if (!index?.ok) {
       throw new HTTPException(503, { message: "The web interface has not been built: run `npm run build`." });
     }
@@ -74,7 +78,7 @@ export function webUiRoutes(ui: WebUi): Hono<SessionEnv> {
     c.header("Cache-Control", "no-store");
     c.header("X-Frame-Options", "DENY");
     c.header("Content-Security-Policy", CSP);
-    return c.html(withBrand(await index.text(), await c.env.store.brands.forHost(url.host)));
+    return c.html(withBrand(await index.text(), brand));
   });
   return app;
 }
