@@ -153,4 +153,16 @@ describe("admin API: operations", () => {
     const listed = await json<Page<Record<string, unknown>>>(h.call("GET", "/api/v3/crypto/certificatekeypairs/"));
     expect(JSON.stringify(listed)).not.toMatch(/PRIVATE KEY|key_data_wrapped|keyDataWrapped/);
   });
+
+  it("key pairs: rotate/ promotes the published next key and publishes a new one, twice in the same instant", async () => {
+    // Grafana (an OAuth2 application made above) publishes the install keys in its JWKS.
+    const jwks = async () => (await (await h.call("GET", "/application/o/grafana/jwks/")).json()) as { keys: { kid: string }[] };
+    const first = await json<{ current: string; next: string; promoted: { from: string; to: string } }>(h.call("POST", "/api/v3/crypto/certificatekeypairs/rotate/"));
+    expect(first.promoted.to).toBe(first.current);
+    const second = await json<{ current: string; next: string; promoted: { from: string; to: string } }>(h.call("POST", "/api/v3/crypto/certificatekeypairs/rotate/"));
+    expect(second.promoted).toMatchObject({ from: first.current, to: first.next });
+    const kids = (await jwks()).keys.map((k) => k.kid);
+    // The retired key stays published until its tokens expire; the new next key is published before use.
+    expect(kids).toEqual(expect.arrayContaining([first.current, second.current, second.next]));
+  });
 });

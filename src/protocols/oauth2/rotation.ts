@@ -59,7 +59,9 @@ export async function retention(deps: Deps): Promise<number> {
 async function ensureNext(deps: Deps, published: string[]): Promise<CertificateKeyPair> {
   const existing = await deps.store.crypto.byManaged(NEXT_KEY_MANAGED);
   if (existing) return existing;
-  const row = await generateKeyPairRow(deps, "RS256", `threshold signing key ${deps.clock.now().toISOString()}`);
+  const generated = await generateKeyPairRow(deps, "RS256", "threshold signing key");
+  // Names are unique: the kid keeps two keys made in the same instant apart.
+  const row = { ...generated, name: `threshold signing key ${deps.clock.now().toISOString()} ${generated.kid.slice(0, 8)}` };
   const stored = await deps.store.crypto.ensureManaged({ ...row, managed: NEXT_KEY_MANAGED });
   if (stored.kid === row.kid) published.push(row.kid);
   return stored;
