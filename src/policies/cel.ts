@@ -51,7 +51,9 @@ function userGroups(user: unknown): string[] {
 
 let evaluatorProbe: object | null = null;
 
-const env = new Environment({ limits: { ...CEL_LIMITS.parse } })
+// Mixed-type list/map literals are `dyn` (as cel-go by default): a scope mapping returns claims of
+// several types in one map (`{"email": …, "email_verified": true}`).
+const env = new Environment({ limits: { ...CEL_LIMITS.parse }, homogeneousAggregateLiterals: false })
   .registerVariable("request", "map", { description: "authentik-like request: user, http_request, context, obj" })
   .registerFunction("ak_message(string): bool", (text: string) => (state().messages.push(text), true), {
     description: "Adds a message shown to the user; returns true.",

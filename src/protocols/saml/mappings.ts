@@ -6,10 +6,8 @@
  */
 import * as z from "zod";
 import type { Deps } from "../../deps.js";
-import { policyRequest } from "../../flows/planner.js";
 import type { RequestInfo } from "../../flows/stage.js";
-import { compileExpression } from "../../policies/cel.js";
-import { celRequest } from "../../policies/types/expression.js";
+import { mappingRunner } from "../../policies/mappings.js";
 import type { User } from "../../ports/store.js";
 
 export const propertyMapping = z.object({
@@ -62,16 +60,10 @@ export async function evaluateMappings(
   mappings: PropertyMapping[],
   nameIdExpression: string | null,
 ): Promise<{ attributes: SamlAttribute[]; nameId: string | null }> {
-  const groups = await deps.store.policies.allGroupsOf(user.pk);
-  const variables = { request: celRequest(policyRequest(request, user, {}), groups) };
-  const bindings = { groupNames: new Set(groups.map((g) => g.name)) };
+  const runner = await mappingRunner(deps, user, request, "saml property mapping");
   const run = (name: string, source: string): string[] | null => {
-    try {
-      return toValues(compileExpression(source).evaluate(variables, bindings).value);
-    } catch (err) {
-      deps.logger.warn("saml property mapping failed", { mapping: name, error: (err as Error).message });
-      return null;
-    }
+    const result = runner(name, source);
+    return result.ok ? toValues(result.value) : null;
   };
   const attributes: SamlAttribute[] = [];
   for (const m of mappings) {
