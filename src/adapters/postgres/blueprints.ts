@@ -19,14 +19,20 @@ import { classifyModel, type ModelKind } from "../../blueprints/models.js";
 import type { Blueprint } from "../../blueprints/types.js";
 import { ThresholdError } from "../../core/errors.js";
 import * as s from "../../db/schema/index.js";
+import { SCOPE_MAPPING_MODEL, scopeMappingCatalog } from "./blueprint-scope-mappings.js";
 import { isUuid, type Db } from "./db.js";
+import { forgetClients } from "./oauth2.js";
 import { translateError } from "./errors.js";
 
 export type { ApplyOptions, ApplyResult } from "../../blueprints/apply.js";
 
 /** Applies `blueprint` in one transaction; throws `BlueprintEntryError` (nothing applied). */
 export async function applyBlueprint(db: Db, blueprint: Blueprint, opts: ApplyOptions = {}): Promise<ApplyResult> {
-  return db.transaction((tx) => applyEntries(blueprint, postgresCatalog(tx), opts));
+  try {
+    return await db.transaction((tx) => applyEntries(blueprint, postgresCatalog(tx), opts));
+  } finally {
+    forgetClients(); // providers may have changed (OAuth2 client cache)
+  }
 }
 
 /**
@@ -181,16 +187,23 @@ export function specFor(kind: ModelKind): Spec {
 /** The catalog bound to one transaction. */
 export function postgresCatalog(db: Db): ModelCatalog {
   const handlers = new Map<string, ModelHandler | undefined>();
+  const scopeMappings = scopeMappingCatalog(db);
   const handler = (model: string) => {
     if (!handlers.has(model)) {
       const kind = classifyModel(model);
-      handlers.set(model, kind ? tableHandler(db, specFor(kind)) : undefined);
+      const table = kind ? tableHandler(db, specFor(kind)) : undefined;
+      // OAuth2 scope mappings live inline on providers (see blueprint-scope-mappings.ts).
+      if (model === SCOPE_MAPPING_MODEL) handlers.set(model, scopeMappings.handler);
+      else if (table && kind?.kind === "provider" && kind.type === "oauth2") {
+        handlers.set(model, { ...table, prepare: (values) => table.prepare(scopeMappings.inline(values)) });
+      } else handlers.set(model, table);
     }
     return handlers.get(model);
   };
   return {
     handler,
     async find(model, conditions) {
+      if (model === SCOPE_MAPPING_MODEL) return scopeMappings.find(conditions);
       const kind = classifyModel(model);
       if (!kind) return null;
       const found = await tableHandler(db, specFor(kind)).findAll(Object.fromEntries(conditions));

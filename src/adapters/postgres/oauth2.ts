@@ -90,13 +90,15 @@ function toRefresh(r: RefreshRow): RefreshToken {
 /**
  * `providerByClientId` runs on every token request: an in-process cache saves its query. Provider
  * and application writes through this repository (on any connection of this process) clear it;
- * other processes, and writes by other paths (blueprints, admin API), are seen within the TTL.
+ * blueprints applied in this process clear it too; other processes, and writes by other paths
+ * (admin API), are seen within the TTL.
  */
 const CLIENT_CACHE_MS = 5_000;
 let clientCacheGeneration = 0;
 const clientCaches = new WeakMap<object, Map<string, { record: OAuth2ProviderRecord | null; until: number; generation: number }>>();
 
-function forgetClients(): void {
+/** Clears this process's client cache (also after blueprints wrote providers). */
+export function forgetClients(): void {
   clientCacheGeneration++;
 }
 

@@ -8,7 +8,8 @@
  * Responses: `code` (TOTP, recovery code or mailed code; `selected_challenge` narrows the class
  * and, for email, sends the code), `webauthn` (delegated to the registered validator, see
  * `src/flows/mfa.ts`), `selected_stage`. Failures are `login_failed` events and count against the
- * credential rate limits; success sets `auth_method` = `auth_mfa` and appends the device to
+ * credential rate limits; success sets `auth_method` = `auth_mfa` unless a method is set already
+ * (authentik's `setdefault`: a password login stays "password") and appends the device to
  * `auth_method_args.mfa_devices`.
  */
 import * as z from "zod";
@@ -185,7 +186,8 @@ async function failed(ctx: Ctx, user: User, deviceClass: string, errors: Respons
 async function succeeded(ctx: Ctx, user: User, device: UsedDevice): Promise<StageResult> {
   const args = (ctx.plan.context[CTX.authMethodArgs] as Record<string, unknown> | undefined) ?? {};
   const used = Array.isArray(args.mfa_devices) ? args.mfa_devices : [];
-  ctx.plan.context[CTX.authMethod] = MFA_AUTH_METHOD;
+  // authentik: `setdefault` — after a password the method stays "password" (OIDC amr: pwd + otp).
+  ctx.plan.context[CTX.authMethod] ??= MFA_AUTH_METHOD;
   ctx.plan.context[CTX.authMethodArgs] = { ...args, mfa_devices: [...used, deviceArg(device)] };
   await rememberMfa(ctx as StageContext<unknown>, user.pk, device, parseTimedelta(ctx.config.last_auth_threshold));
   return next();

@@ -6,6 +6,7 @@
 import * as z from "zod";
 import { recordLoginSuccess } from "../../policies/reputation.js";
 import { recordEvent } from "../../services/events.js";
+import { rememberLoginMethod } from "../login-method.js";
 import { CTX } from "../plan.js";
 import { defineStage, deny, next, type StageContext, type StageResult } from "../stage.js";
 import { isTimedelta, parseTimedelta } from "../timedelta.js";
@@ -42,6 +43,12 @@ async function login(ctx: StageContext<UserLoginConfig>, rememberMe: boolean): P
   const expires = new Date(now.getTime() + (persistent ? durationMs : BROWSER_SESSION_MAX_MS));
   await ctx.session.login(user, { expires, persistent, terminateOthers: ctx.config.terminate_other_sessions });
   await ctx.deps.store.flows.recordLogin(user.pk, now);
+  const method = {
+    auth_method: (ctx.plan.context[CTX.authMethod] as string | undefined) ?? null,
+    auth_method_args: (ctx.plan.context[CTX.authMethodArgs] as Record<string, unknown> | undefined) ?? {},
+  };
+  // For OIDC `amr` (authentik keeps the login event in the session for it).
+  await rememberLoginMethod(ctx.deps, user.pk, now, method, (expires.getTime() - now.getTime()) / 1000);
   // authentik raises the reputation of the IP and username on every successful login.
   await recordLoginSuccess(ctx.deps.cache, { ip: ctx.request.ip, username: user.username });
   await recordEvent(ctx.deps, {
@@ -49,8 +56,7 @@ async function login(ctx: StageContext<UserLoginConfig>, rememberMe: boolean): P
     user,
     clientIp: ctx.request.ip,
     context: {
-      auth_method: ctx.plan.context[CTX.authMethod] ?? null,
-      auth_method_args: ctx.plan.context[CTX.authMethodArgs] ?? {},
+      ...method,
       flow: { pk: ctx.flow.pk, slug: ctx.flow.slug },
       remember_me: rememberMe,
     },

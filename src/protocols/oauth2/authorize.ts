@@ -18,6 +18,7 @@ import type { RequestInfo } from "../../flows/stage.js";
 import { clientIp, currentUser, logoutSession, setSessionFlow, type SessionEnv } from "../../http/middleware/session.js";
 import type { User } from "../../ports/store.js";
 import { recordEvent } from "../../services/events.js";
+import { loginAmr, scopePermissions } from "./claims.js";
 import { checkDpopJkt } from "./dpop.js";
 import { pushedRequest, repushRequest } from "./par.js";
 import { BASE_PATH, issuerOf, providerByClientId } from "./provider.js";
@@ -201,7 +202,7 @@ async function issueCode(deps: Deps, req: AuthorizeRequest, user: User): Promise
 
 /** OIDC Core §3.2.2.5/§3.3.2.5: tokens from the authorization endpoint (never a refresh token). */
 async function implicitTokens(deps: Deps, provider: OAuth2Provider, req: AuthorizeRequest, user: User, type: string[], code: string | null): Promise<Record<string, string>> {
-  const auth: AuthContext = { authTime: Math.floor((user.lastLogin ?? deps.clock.now()).getTime() / 1000), nonce: req.nonce, sid: req.sid, amr: ["pwd"] };
+  const auth: AuthContext = { authTime: Math.floor((user.lastLogin ?? deps.clock.now()).getTime() / 1000), nonce: req.nonce, sid: req.sid, amr: await loginAmr(deps, user.pk, user.lastLogin) };
   const input: IssueInput = {
     provider,
     issuer: issuerOf(req.origin ?? "", provider),
@@ -370,7 +371,7 @@ async function authorizeValidated(c: Ctx, provider: OAuth2Provider, redirectUri:
     context: {
       [CTX.application]: app.pk,
       consent_header: `You're about to sign into ${app.name}.`,
-      consent_permissions: scope.map((s) => ({ id: s, name: s })),
+      consent_permissions: scopePermissions(provider, scope),
       [AUTHORIZE_REQUEST_CTX]: req,
     },
   });

@@ -20,6 +20,7 @@ import { clientIp, currentUser, session, setSessionFlow, type SessionEnv } from 
 import { DEFAULT_BRAND, FlowLayout, type PageBrand } from "../../http/pages/flow/layout.js";
 import { renderPageError } from "../../http/render/errors.js";
 import { recordEvent } from "../../services/events.js";
+import { loginAmr, scopePermissions } from "./claims.js";
 import { formatUserCode, grantByUserCode, normaliseUserCode, settleDeviceGrant } from "./device.js";
 import type { User } from "../../ports/store.js";
 import { parseProvider } from "./settings.js";
@@ -155,7 +156,7 @@ async function submit(c: Ctx): Promise<Response> {
         context: {
           [CTX.application]: app.pk,
           consent_header: `You're about to sign into ${app.name} on your device (code ${formatUserCode(canonical!)}).`,
-          consent_permissions: found.grant.scope.map((s) => ({ id: s, name: s })),
+          consent_permissions: scopePermissions(provider, found.grant.scope),
           [DEVICE_CTX]: found.hash,
         },
       })
@@ -172,17 +173,18 @@ async function submit(c: Ctx): Promise<Response> {
   return c.redirect(`/if/flow/${encodeURIComponent(flow.slug)}/`, 303);
 }
 
-async function authContextOf(deps: SessionEnv["Bindings"], userLastLogin: Date | null, keyHash: string | null) {
+async function authContextOf(deps: SessionEnv["Bindings"], user: User, keyHash: string | null) {
+  const amr = await loginAmr(deps, user.pk, user.lastLogin);
   return {
-    authTime: Math.floor((userLastLogin ?? deps.clock.now()).getTime() / 1000),
+    authTime: Math.floor((user.lastLogin ?? deps.clock.now()).getTime() / 1000),
     sid: keyHash ? (await sha256Hex(`sid:${keyHash}`)).slice(0, 32) : null,
-    amr: ["pwd"],
+    ...(amr ? { amr } : {}),
   };
 }
 
 async function approve(c: Ctx, hash: string): Promise<Response> {
   const user = (await currentUser(c))!;
-  const ok = await settleDeviceGrant(c.env, hash, { userPk: user.pk, auth: await authContextOf(c.env, user.lastLogin, c.var.session.keyHash) });
+  const ok = await settleDeviceGrant(c.env, hash, { userPk: user.pk, auth: await authContextOf(c.env, user, c.var.session.keyHash) });
   if (ok) await recordEvent(c.env, { action: "authorize_application", user, context: { via: "device_code" } });
   return c.redirect("/device/complete", 303);
 }
@@ -192,7 +194,7 @@ registerFulfilment("oauth2-device", async ({ deps, plan, session: s }) => {
   const hash = plan.context[DEVICE_CTX];
   const user = await s.user();
   if (typeof hash !== "string" || !user) return { kind: "deny", message: "The device authorization is no longer valid." };
-  const ok = await settleDeviceGrant(deps, hash, { userPk: user.pk, auth: await authContextOf(deps, user.lastLogin, null) });
+  const ok = await settleDeviceGrant(deps, hash, { userPk: user.pk, auth: await authContextOf(deps, user, null) });
   if (!ok) return { kind: "deny", message: "The device code has expired." };
   await recordEvent(deps, { action: "authorize_application", user, context: { via: "device_code", application: plan.context[CTX.application] } });
   return { kind: "redirect", to: "/device/complete" };

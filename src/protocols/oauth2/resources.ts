@@ -70,7 +70,7 @@ export async function userinfo(deps: Deps, presented: PresentedToken, req: Resou
   const provider = parseProvider(deps, await deps.store.oauth2.providerByPk(row.providerPk));
   if (!user || !user.isActive || !provider) throw invalidToken();
   if (!row.scope.includes("openid")) throw new OAuthError("insufficient_scope", "The token lacks the openid scope.", 403, 'Bearer realm="threshold", error="insufficient_scope"');
-  return { ...(await scopeClaims(deps, user, row.scope)), sub: await subjectOf(provider, user) };
+  return { ...(await scopeClaims(deps, user, row.scope, provider)), sub: await subjectOf(provider, user) };
 }
 
 /** RFC 7662 §2.2: inactive tokens say only `active: false`; tokens of other clients are inactive. */

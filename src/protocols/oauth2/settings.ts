@@ -13,6 +13,51 @@ const timedelta = (def: string) => z.string().refine(isTimedelta, { message: "ex
 export const SCOPE_MAPPING_PREFIX = "goauthentik.io/providers/oauth2/scope-";
 export const DEFAULT_SCOPE_MAPPINGS = ["openid", "email", "profile", "offline_access"].map((s) => SCOPE_MAPPING_PREFIX + s);
 
+/**
+ * authentik's `ScopeMapping`: a CEL expression returning a map of claims, merged into userinfo
+ * (and the ID token with `include_claims_in_id_token`) when `scope_name` is granted. It sees the
+ * same `request` as expression policies; `request.context.application` is the provider's
+ * application and `request.context.entitlements` the application's entitlements of the user.
+ */
+export const scopeMapping = z.object({
+  /** authentik's managed name or a free name (shown in logs). */
+  name: z.string().min(1),
+  /** The scope that brings these claims (`scope_name`). */
+  scope_name: z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, { message: "expected a scope token (RFC 6749 §3.3)" }),
+  /** Shown on the consent page for the scope. */
+  description: z.string().default(""),
+  /** CEL expression returning a map of claims. */
+  expression: z.string().min(1),
+});
+export type ScopeMapping = z.infer<typeof scopeMapping>;
+
+const managed = (scope: string, description: string, expression: string): ScopeMapping => ({
+  name: SCOPE_MAPPING_PREFIX + scope,
+  scope_name: scope,
+  description,
+  expression,
+});
+
+/** authentik's managed scope mappings, in CEL, producing the claims authentik's produce. */
+export const MANAGED_SCOPE_MAPPINGS: readonly ScopeMapping[] = [
+  managed("openid", "", "{}"),
+  managed("email", "Email address", `{"email": request.user.email, "email_verified": request.user.email_verified}`),
+  managed(
+    "profile",
+    "General Profile Information",
+    `{"name": request.user.name, "given_name": request.user.name, "preferred_username": request.user.username, "nickname": request.user.username, "groups": request.user.groups}`,
+  ),
+  managed("offline_access", "Access to request new tokens without interaction", "{}"),
+  // authentik lists the user's application entitlements; Threshold has no entitlement model, so
+  // these are the user's groups (nested included) bound to the application (see claims.ts).
+  managed("entitlements", "Application entitlements", `{"entitlements": request.context.entitlements}`),
+];
+
+/** A managed mapping by its name; undefined when there is none. */
+export function managedScopeMapping(name: string): ScopeMapping | undefined {
+  return MANAGED_SCOPE_MAPPINGS.find((m) => m.name === name);
+}
+
 export const oauth2Settings = z.object({
   client_type: z.enum(["confidential", "public"]).default("confidential"),
   /** 40 characters (authentik's generator). */
@@ -32,7 +77,11 @@ export const oauth2Settings = z.object({
   access_token_validity: timedelta("hours=1"),
   refresh_token_validity: timedelta("days=30"),
   include_claims_in_id_token: z.boolean().default(true),
-  property_mappings: z.array(z.string()).default(DEFAULT_SCOPE_MAPPINGS),
+  /**
+   * Scope mappings: authentik's managed names (`goauthentik.io/providers/oauth2/scope-email`) or
+   * inline mappings; unknown names are dropped (logged when the provider is parsed).
+   */
+  property_mappings: z.array(z.union([z.string(), scopeMapping])).default(DEFAULT_SCOPE_MAPPINGS),
   // Beyond authentik (issue 4): JWT client authentication, PAR, DPoP, Dynamic Client Registration.
   /** `private_key_jwt` (RFC 7523): the client's public keys inline (a JWKS), or … */
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).nullable().default(null),
@@ -61,6 +110,8 @@ export interface OAuth2Provider extends Omit<OAuth2ProviderRecord, "settings"> {
   lifetimes: { code: number; access: number; refresh: number };
   /** Scopes the provider's mappings offer. */
   scopes: Set<string>;
+  /** The provider's scope mappings, managed names resolved, in order. */
+  mappings: ScopeMapping[];
 }
 
 /** Parses a stored provider; null when its settings are unusable (logged as a configuration error). */
@@ -72,6 +123,12 @@ export function parseProvider(deps: Deps, record: OAuth2ProviderRecord | null): 
     return null;
   }
   const s = parsed.data;
+  const mappings: ScopeMapping[] = [];
+  for (const m of s.property_mappings) {
+    const mapping = typeof m === "string" ? managedScopeMapping(m) : m;
+    if (mapping) mappings.push(mapping);
+    else deps.logger.warn("unknown oauth2 scope mapping", { provider: record.pk, mapping: m as string });
+  }
   return {
     ...record,
     settings: s,
@@ -80,9 +137,8 @@ export function parseProvider(deps: Deps, record: OAuth2ProviderRecord | null): 
       access: parseTimedelta(s.access_token_validity),
       refresh: parseTimedelta(s.refresh_token_validity),
     },
-    scopes: new Set(
-      s.property_mappings.filter((m) => m.startsWith(SCOPE_MAPPING_PREFIX)).map((m) => m.slice(SCOPE_MAPPING_PREFIX.length)),
-    ),
+    scopes: new Set(mappings.map((m) => m.scope_name)),
+    mappings,
   };
 }
 

@@ -7,6 +7,7 @@ import { sha256Hex, base64url, utf8, timingSafeEqual } from "../../core/encoding
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
 import { recordEvent } from "../../services/events.js";
+import { loginAmr } from "./claims.js";
 import { authenticateClient, type AuthenticatedClient } from "./client-auth.js";
 import { DEVICE_CODE_GRANT, redeemDeviceCode } from "./device.js";
 import { verifyDpop } from "./dpop.js";
@@ -90,7 +91,7 @@ async function authorizationCode(r: TokenRequest): Promise<IssuedTokens> {
   const resource = narrowResources(form, grant.resource ?? []);
   const user = await deps.store.users.byPk(grant.userPk);
   if (!user || !user.isActive) throw invalidGrant("The user is no longer active.");
-  const auth: AuthContext = { authTime: Math.floor(grant.authTime.getTime() / 1000), nonce: grant.nonce, sid: grant.sessionId, amr: ["pwd"] };
+  const auth: AuthContext = { authTime: Math.floor(grant.authTime.getTime() / 1000), nonce: grant.nonce, sid: grant.sessionId, amr: await loginAmr(deps, user.pk, grant.authTime) };
   return issueTokens(deps, {
     provider: client.provider,
     issuer: issuerOf(r.origin, client.provider),
@@ -140,7 +141,7 @@ async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
   if (!user || !user.isActive) throw invalidGrant("The user is no longer active.");
   const scope = narrowScope(form, old.scope);
   const ctx = old.idTokenContext as Partial<AuthContext>;
-  const auth: AuthContext = { authTime: Number(ctx.authTime) || 0, sid: ctx.sid ?? null, amr: ctx.amr ?? ["pwd"] };
+  const auth: AuthContext = { authTime: Number(ctx.authTime) || 0, sid: ctx.sid ?? null, ...(Array.isArray(ctx.amr) ? { amr: ctx.amr } : {}) };
   return issueTokens(deps, {
     provider: client.provider,
     issuer: issuerOf(r.origin, client.provider),

@@ -103,7 +103,7 @@ export async function signIdToken(deps: Deps, key: SigningKey, input: IssueInput
   const a = input.auth!;
   const now = Math.floor(deps.clock.now().getTime() / 1000);
   const clientId = provider.settings.client_id;
-  const extra = provider.settings.include_claims_in_id_token || !accessToken ? await scopeClaims(deps, user!, scope) : {};
+  const extra = provider.settings.include_claims_in_id_token || !accessToken ? await scopeClaims(deps, user!, scope, provider) : {};
   return sign(key, {
     ...extra,
     iss: issuer,
@@ -113,7 +113,8 @@ export async function signIdToken(deps: Deps, key: SigningKey, input: IssueInput
     exp: now + Math.floor(provider.lifetimes.access / 1000),
     auth_time: a.authTime,
     acr: ACR,
-    amr: a.amr ?? ["pwd"],
+    // Omitted when the login's method is unknown (as authentik does), never guessed.
+    ...(a.amr?.length ? { amr: a.amr } : {}),
     ...(a.nonce ? { nonce: a.nonce } : {}),
     ...(a.sid ? { sid: a.sid } : {}),
     ...(accessToken ? { at_hash: await halfHash(accessToken) } : {}),
