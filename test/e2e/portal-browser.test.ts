@@ -1,7 +1,7 @@
 /**
  * The user portal (/if/user/) in headless Chromium on the Node host: launch tiles respect
- * application policies, a TOTP authenticator is added through the stage-configuration flow the
- * portal links to and removed again, the password-change link opens `default-password-change`,
+ * application policies, a TOTP authenticator and a passkey (CDP virtual authenticator) are added
+ * through the stage-configuration flows the portal links to and removed again, the password-change link opens `default-password-change`,
  * and revoking another session from the Sessions page logs that session out.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
+import { sha256Hex } from "../../src/core/encoding.js";
 import { startNodeServer, type NodeServer } from "../../src/node/server.js";
 import { createOAuth2Provider } from "../../src/protocols/oauth2/settings.js";
 import { launchChromium, type LaunchedBrowser } from "../support/browser.js";
@@ -97,6 +98,38 @@ describe("user portal in headless Chromium", () => {
     await page.getByText("No devices yet.").waitFor();
   });
 
+  it("adds a passkey through the WebAuthn setup flow and removes it", async () => {
+    // WebAuthn needs a domain as relying party ID (not an IP): this part runs on localhost.
+    const cdp = await chrome.context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+    try {
+      await page.goto(`${server.url}/if/user/devices`);
+      await page.fill('input[name="uid_field"]', "carol");
+      await submit();
+      await page.fill('input[name="password"]', PASSWORD);
+      await submit();
+      await page.waitForURL(`${server.url}/if/user/devices`);
+      await page.getByText("No devices yet.").waitFor();
+      await page.getByRole("link", { name: "Add a passkey" }).click();
+      // The setup page starts the ceremony by itself and returns to ?next= when done.
+      await page.waitForURL(`${server.url}/if/user/devices`, { timeout: 15_000 });
+      const rows = page.locator("table[aria-label=Devices] tbody tr");
+      await expect.poll(() => rows.count()).toBe(1);
+      expect(await rows.first().textContent()).toMatch(/Passkey \/ security key/);
+      page.once("dialog", (d) => void d.accept());
+      await rows.first().getByRole("button", { name: "Remove" }).click();
+      await page.getByText("No devices yet.").waitFor();
+      const carol = (await server.deps.store.users.byUsername("carol"))!;
+      expect(await server.deps.store.webauthn.listByUser(carol.pk)).toHaveLength(0);
+    } finally {
+      await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
+      await page.goto(`${base}/if/user/`);
+    }
+  });
+
   it("links the password change to the default-password-change flow", async () => {
     await nav("Profile & password");
     await page.getByRole("link", { name: "Change password" }).click();
@@ -111,11 +144,13 @@ describe("user portal in headless Chromium", () => {
     expect((await laptop.fetch("/api/v3/core/users/me/")).status).toBe(200);
 
     await page.goto(`${base}/if/user/sessions`);
+    // carol's sessions: this browser on 127.0.0.1, the passkey test's on localhost, the laptop.
     const rows = page.locator("table[aria-label=Sessions] tbody tr");
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count()).toBe(3);
     await page.screenshot({ path: join(ARTIFACTS, "sessions-390.png"), fullPage: true });
-    await rows.filter({ hasNotText: "this session" }).getByRole("button", { name: "Revoke" }).click();
-    await expect.poll(() => rows.count()).toBe(1);
+    const session = await server.deps.store.sessions.byKeyHash(await sha256Hex(laptop.jar.get("authentik_session")!));
+    await page.locator(`tr[data-session="${session!.uuid}"]`).getByRole("button", { name: "Revoke" }).click();
+    await expect.poll(() => rows.count()).toBe(2);
 
     expect((await laptop.fetch("/api/v3/core/users/me/")).status).toBe(401);
     const portal = await laptop.fetch("/if/user/");
