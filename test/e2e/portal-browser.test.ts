@@ -1,8 +1,9 @@
 /**
  * The user portal (/if/user/) in headless Chromium on the Node host: launch tiles respect
  * application policies, a TOTP authenticator and a passkey (CDP virtual authenticator) are added
- * through the stage-configuration flows the portal links to and removed again, the password-change link opens `default-password-change`,
- * and revoking another session from the Sessions page logs that session out.
+ * through the stage-configuration flows the portal links to and removed again, the password-change
+ * link opens `default-password-change`, and revoking another session from the Sessions page logs
+ * that session out.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
