@@ -11,6 +11,7 @@
 //   node bench/oauth/run.mjs [--duration=10] [--connections=10] [--codes=1500] [--only=node,worker,oidc-provider,oidc-provider-pg]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (the server; a fresh database is
 //   created in it and dropped at the end)
+//   BENCH_CPU_PROF=/tmp/prof  writes a V8 CPU profile of the Node host (--cpu-prof) there
 //
 // Each target runs alone; the load generator shares the machine (2 cores here), so absolute
 // figures are pessimistic and ratios are what to compare.
@@ -254,7 +255,7 @@ async function setupThreshold() {
 
 async function startNodeHost(th) {
   const port = await freePort();
-  const proc = spawnChild(process.execPath, ["--import", "tsx", "src/node/main.ts"], {
+  const proc = spawnChild(process.execPath, [...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), "--import", "tsx", "src/node/main.ts"], {
     PORT: String(port),
     HOST: "127.0.0.1",
     DATABASE_URL: th.databaseUrl,
