@@ -229,6 +229,35 @@ describe("SAML IdP negatives", () => {
     }
   });
 
+  it("a prepared Response is delivered once, and only to the browser session whose user it was made for", async () => {
+    const consent = await setupSaml({ deps: signed.deps, consent: true });
+    const owner = consent.browser();
+    await login(owner);
+    /** IdP-initiated SSO through the consent stage; returns the delivery URL the fulfilment step made. */
+    const prepared = async (): Promise<string> => {
+      const start = await owner.request(`/application/saml/${consent.slug}/sso/binding/init/`);
+      const toFlow = await owner.request(start.headers.get("location")!);
+      expect(toFlow.headers.get("location")).toBe(`/if/flow/${consent.flowSlug}/`);
+      const challenge = await owner.get(consent.flowSlug);
+      expect(challenge.body.component).toBe("ak-stage-consent");
+      const done = await owner.post(consent.flowSlug, { component: "ak-stage-consent", token: challenge.body.token });
+      const to = String(done.body.to);
+      expect(to).toMatch(new RegExp(`^/application/saml/${consent.slug}/sso/response/`));
+      return to;
+    };
+    const first = await prepared();
+    const ok = await owner.request(first);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('name="SAMLResponse"');
+    expect((await owner.request(first)).status).toBe(400); // single use
+    // Another browser (anonymous, or logged in as someone else) gets no Response.
+    const second = await prepared();
+    const thief = consent.browser();
+    const stolen = await thief.request(second);
+    expect(stolen.status).toBe(400);
+    expect(await stolen.text()).not.toContain("SAMLResponse");
+  });
+
   it("a resume id from one provider does not work for another", async () => {
     const res = await sso(open, redirectQuery(authnRequest()));
     const id = /\/sso\/resume\/([^/]+)\//.exec(res.location!)![1]!;

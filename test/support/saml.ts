@@ -43,6 +43,8 @@ export interface SamlEnv {
   app: ReturnType<typeof createApp>;
   user: User;
   slug: string;
+  /** The authorization flow's slug. */
+  flowSlug: string;
   providerPk: number;
   applicationPk: string;
   sp: KeyMaterial;
@@ -54,7 +56,7 @@ export interface SamlEnv {
 
 let seq = 0;
 
-export async function setupSaml(opts: { settings?: Partial<SamlSettings>; verify?: boolean; encrypt?: boolean; deps?: TestDeps } = {}): Promise<SamlEnv> {
+export async function setupSaml(opts: { settings?: Partial<SamlSettings>; verify?: boolean; encrypt?: boolean; consent?: boolean; deps?: TestDeps } = {}): Promise<SamlEnv> {
   const deps = opts.deps ?? (await makeTestDeps());
   const app = createApp();
   const n = ++seq;
@@ -66,7 +68,8 @@ export async function setupSaml(opts: { settings?: Partial<SamlSettings>; verify
     const engineers = await deps.store.groups.create({ name: "engineers", parentPks: [staff.pk] });
     await deps.store.groups.addMember(engineers.pk, user.pk);
   }
-  const { flow } = await seedFlow(deps, { slug: `saml-authz-${n}`, designation: "authorization", authentication: "require_authenticated", stages: [] });
+  const stages = opts.consent ? [{ type: "consent", config: { mode: "always_require" } }] : [];
+  const { flow } = await seedFlow(deps, { slug: `saml-authz-${n}`, designation: "authorization", authentication: "require_authenticated", stages });
   const sp = opensslKeyPair();
   const spPair = opts.verify || opts.encrypt ? await importCertificate(deps, `sp-${n}`, sp.cert) : null;
   const provider = await createSamlProvider(deps, {
@@ -91,6 +94,7 @@ export async function setupSaml(opts: { settings?: Partial<SamlSettings>; verify
     app,
     user,
     slug,
+    flowSlug: flow.slug,
     providerPk: provider.pk,
     applicationPk: application.pk,
     sp,

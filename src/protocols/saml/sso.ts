@@ -290,14 +290,18 @@ export async function fulfil({ deps, plan, session, request }: FulfilmentContext
   const provider = await providerByPk(deps, req.providerPk);
   const message = await buildResponse(deps, req, user, request, provider);
   const id = deps.random.token(24);
-  await deps.cache.set(RESPONSE_PREFIX + id, message, 120);
+  const stored: StoredMessage = { ...message, userPk: user.pk };
+  await deps.cache.set(RESPONSE_PREFIX + id, stored, 120);
   return { kind: "redirect", to: `${BASE_PATH}/${encodeURIComponent(provider.application!.slug)}/sso/response/${id}/` };
 }
 
 /** GET `…/sso/response/<id>/`: delivers a Response prepared by the fulfilment (single use). */
+/** A prepared Response, for the user whose session it was made in only. */
+type StoredMessage = OutgoingMessage & { userPk: number };
+
 export async function storedResponse(c: Ctx, id: string): Promise<Response> {
-  const message = /^[A-Za-z0-9_-]{16,64}$/.test(id) ? await c.env.cache.take<OutgoingMessage>(RESPONSE_PREFIX + id) : null;
-  if (!message) throw new SamlRequestError("This SAML response has expired; start again at the application.");
+  const message = /^[A-Za-z0-9_-]{16,64}$/.test(id) ? await c.env.cache.take<StoredMessage>(RESPONSE_PREFIX + id) : null;
+  if (!message || (await currentUser(c))?.pk !== message.userPk) throw new SamlRequestError("This SAML response has expired; start again at the application.");
   c.header("Cache-Control", "no-store");
   return c.html(deliveryPage(message));
 }
