@@ -5,7 +5,6 @@
  * (@peculiar/x509, WebCrypto only). SP certificates (verification, encryption) are stored as
  * certificate-only pairs.
  */
-import * as x509 from "./x509.js";
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, importJWK, type JWK } from "jose";
 import type { Deps } from "../../deps.js";
 import type { CertificateKeyPair, KeyAlgorithm } from "../../ports/crypto.js";
@@ -16,6 +15,9 @@ export const SAML_KEY_MANAGED = "goauthentik.io/crypto/saml-self-signed";
 /** The KeyStore context of private keys (as in `src/protocols/oauth2/keys.ts`). */
 const KEY_CONTEXT = "crypto.private_key";
 const TEN_YEARS_MS = 10 * 365 * 86_400_000;
+// Loaded on use: the admin API imports this module eagerly (key generation), the X.509 code
+// (with tsyringe and reflect-metadata) need not load at Worker start.
+const loadX509 = () => import("./x509.js");
 
 /** A key ready to sign XML: PKCS#8 PEM (what xml-crypto takes) and the certificate. */
 export interface SamlSigningKey {
@@ -39,6 +41,7 @@ export async function selfSignedCertificate(
 ): Promise<string> {
   const now = deps.clock.now();
   const serial = [...deps.random.bytes(16)].map((b) => b.toString(16).padStart(2, "0")).join("").replace(/^[89a-f]/, "1");
+  const x509 = await loadX509();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial,
     name: `CN=${commonName.replace(/[,+="\\<>;#]/g, " ")}`,
@@ -99,17 +102,12 @@ export function certificateBody(pem: string): string {
   return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "");
 }
 
-/** Normalises a certificate given as PEM or bare base64 DER to PEM; throws when it does not parse. */
-export function toPem(certificate: string): string {
-  const cert = new x509.X509Certificate(certificateBody(certificate));
-  return cert.toString("pem");
-}
-
 /**
  * Stores an SP certificate (verification or encryption) as a certificate-only pair; the same
  * certificate imported twice gives the same pair (its thumbprint is the `kid`).
  */
 export async function importCertificate(deps: Deps, name: string, certificate: string): Promise<CertificateKeyPair> {
+  const x509 = await loadX509();
   const cert = new x509.X509Certificate(certificateBody(certificate));
   const publicKey = await cert.publicKey.export();
   const jwk = await exportJWK(publicKey);
