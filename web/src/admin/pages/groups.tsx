@@ -8,13 +8,39 @@ import { Card, ErrorBox, Loading, PageHeader, YesNo } from "../../components/ui"
 import { api, useAll, useApi } from "../../lib/api";
 import type { Group, User } from "../../lib/types";
 
-function groupFields(groups: Group[], self?: string): FieldSpec[] {
+/** A role a group can grant (`rbac/roles/`), stored in `attributes["threshold.roles"]`. */
+interface Role {
+  pk: string;
+  name: string;
+  permissions: string[];
+}
+const ROLES_ATTRIBUTE = "threshold.roles";
+
+function groupFields(groups: Group[], roles: Role[], self?: string): FieldSpec[] {
   return [
     { name: "name", label: "Name", required: true },
     { name: "parent", label: "Parent group", type: "select", options: groups.filter((g) => g.pk !== self).map((g) => ({ value: g.pk, label: g.name })), help: "Members of this group also count as members of the parent (nested groups)." },
     { name: "is_superuser", label: "Superuser", type: "checkbox", help: "Members get full access to the admin interface and API." },
+    { name: "roles", label: "Admin roles", type: "multiselect", options: roles.map((r) => {
+      const perms = r.permissions.join(", ");
+      return { value: r.pk, label: `${r.name} (${perms.length > 48 ? `${perms.slice(0, 47)}…` : perms})` };
+    }), help: "Members may open the admin interface with these permissions (only superusers grant roles)." },
     { name: "attributes", label: "Attributes (JSON)", type: "json" },
   ];
+}
+
+/** Group ↔ form values: roles live in the attributes. */
+function toForm(g: Group): Values {
+  const attributes = { ...(g.attributes ?? {}) };
+  const roles = Array.isArray(attributes[ROLES_ATTRIBUTE]) ? (attributes[ROLES_ATTRIBUTE] as string[]) : [];
+  delete attributes[ROLES_ATTRIBUTE];
+  return { ...(g as unknown as Values), attributes, roles };
+}
+function toBody(body: Values): Values {
+  const { roles, ...rest } = body;
+  const attributes = { ...((rest.attributes as Record<string, unknown> | undefined) ?? {}) };
+  if (Array.isArray(roles) && roles.length) attributes[ROLES_ATTRIBUTE] = roles;
+  return { ...rest, attributes };
 }
 
 /** Parent chain as "a › b › c", from the list of all groups. */
@@ -33,6 +59,7 @@ function pathOf(g: Group, all: Map<string, Group>): string {
 export function GroupsPage() {
   const [creating, setCreating] = useState(false);
   const all = useAll<Group>("core/groups/");
+  const roles = useAll<Role>("rbac/roles/");
   const byPk = new Map((all.data ?? []).map((g) => [g.pk, g]));
   const refresh = useRefresh();
   const [, navigate] = useLocation();
@@ -58,12 +85,12 @@ export function GroupsPage() {
       {creating && (
         <Modal title="Create group" onClose={() => setCreating(false)}>
           <SpecForm
-            fields={groupFields(all.data ?? [])}
-            initial={{ is_superuser: false }}
+            fields={groupFields(all.data ?? [], roles.data ?? [])}
+            initial={{ is_superuser: false, roles: [] }}
             submitLabel="Create"
             onCancel={() => setCreating(false)}
             onSubmit={async (body) => {
-              const g = await api<Group>("core/groups/", { method: "POST", body });
+              const g = await api<Group>("core/groups/", { method: "POST", body: toBody(body) });
               await refresh("core/groups");
               navigate(`/groups/${g.pk}`);
             }}
@@ -101,6 +128,7 @@ export function GroupDetail() {
   const { pk } = useParams<{ pk: string }>();
   const group = useApi<Group>(`core/groups/${pk}/`, { include_users: true });
   const all = useAll<Group>("core/groups/");
+  const roles = useAll<Role>("rbac/roles/");
   const refresh = useRefresh();
   const [, navigate] = useLocation();
   const [modal, setModal] = useState<"edit" | "add" | null>(null);
@@ -150,6 +178,7 @@ export function GroupDetail() {
           <Card title="Details">
             <div class="stack">
               <div><div class="muted small">Superuser</div><YesNo value={g.is_superuser} /></div>
+              <div><div class="muted small">Admin roles</div>{(toForm(g).roles as string[]).join(", ") || "–"}</div>
               <div><div class="muted small">Parent</div>{g.parent ? <Link href={`/groups/${g.parent}`}>{byPk.get(g.parent)?.name ?? g.parent_name ?? g.parent}</Link> : "–"}</div>
             </div>
           </Card>
@@ -161,11 +190,11 @@ export function GroupDetail() {
       {modal === "edit" && (
         <Modal title={`Edit ${g.name}`} onClose={() => setModal(null)}>
           <SpecForm
-            fields={groupFields(all.data ?? [], g.pk)}
-            initial={g as unknown as Values}
+            fields={groupFields(all.data ?? [], roles.data ?? [], g.pk)}
+            initial={toForm(g)}
             onCancel={() => setModal(null)}
             onSubmit={async (body) => {
-              await api(`core/groups/${g.pk}/`, { method: "PATCH", body });
+              await api(`core/groups/${g.pk}/`, { method: "PATCH", body: toBody(body) });
               await refresh("core/groups");
               setModal(null);
             }}
