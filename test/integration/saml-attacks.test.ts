@@ -258,6 +258,19 @@ describe("SAML IdP negatives", () => {
     expect(await stolen.text()).not.toContain("SAMLResponse");
   });
 
+  it("a provider deleted while the user is in its authorization flow ends the flow with a denial, not a 500", async () => {
+    const consent = await setupSaml({ deps: signed.deps, consent: true });
+    const b = consent.browser();
+    await login(b);
+    const start = await b.request(`/application/saml/${consent.slug}/sso/binding/init/`);
+    await b.request(start.headers.get("location")!);
+    const challenge = await b.get(consent.flowSlug);
+    await signed.deps.store.saml.updateSettings(consent.providerPk, { acs_url: "not a url" }); // now unusable
+    const done = await b.post(consent.flowSlug, { component: "ak-stage-consent", token: challenge.body.token });
+    expect(done.status).toBeLessThan(500);
+    expect(JSON.stringify(done.body)).toMatch(/no longer available/);
+  });
+
   it("a resume id from one provider does not work for another", async () => {
     const res = await sso(open, redirectQuery(authnRequest()));
     const id = /\/sso\/resume\/([^/]+)\//.exec(res.location!)![1]!;

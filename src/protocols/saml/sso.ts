@@ -287,7 +287,12 @@ export async function fulfil({ deps, plan, session, request }: FulfilmentContext
   const req = parseStored(plan.context[SSO_REQUEST_CTX]);
   const user = await session.user();
   if (!req || !user) return { kind: "deny", message: "The SAML request is no longer valid." };
-  const provider = await providerByPk(deps, req.providerPk);
+  // The provider may have gone (or broken) while the user was in the flow: a denial, not a 500.
+  const provider = await providerByPk(deps, req.providerPk).catch((err: unknown) => {
+    if (err instanceof SamlRequestError) return null;
+    throw err;
+  });
+  if (!provider) return { kind: "deny", message: "The SAML provider is no longer available." };
   const message = await buildResponse(deps, req, user, request, provider);
   const id = deps.random.token(24);
   const stored: StoredMessage = { ...message, userPk: user.pk };
