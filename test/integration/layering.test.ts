@@ -76,4 +76,9 @@ describe("layering (DESIGN §2)", () => {
     });
     expect(offenders).toEqual([]);
   });
+
+  it("zod is imported as a namespace, never as `{ z }` (that export keeps all 40 locales: +350 KiB)", () => {
+    const offenders = [...worker.keys()].filter((f) => /import\s*\{[^}]*\bz\b[^}]*\}\s*from\s*["']zod/.test(readFileSync(f, "utf8")));
+    expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
+  });
 });

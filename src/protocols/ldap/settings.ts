@@ -2,7 +2,7 @@
  * LDAP provider settings (authentik's `LDAPProvider` fields), stored in `providers.settings`.
  * Defaults are authentik's.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const LDAP_PROVIDER_TYPE = "ldap";
 

@@ -5,7 +5,7 @@
  * redirect_uris, access_token_validity are read by `src/protocols/oauth2/settings.ts`).
  * Defaults are authentik's.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isTimedelta } from "../../flows/timedelta.js";
 
 export const PROXY_PROVIDER_TYPE = "proxy";
