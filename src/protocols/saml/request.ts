@@ -60,13 +60,21 @@ const WEBCRYPTO_SIG: Record<string, { key: RsaHashedImportParams | EcKeyImportPa
   "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256": { key: { name: "ECDSA", namedCurve: "P-256" }, verify: { name: "ECDSA", hash: "SHA-256" } },
 };
 
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new SamlRequestError("Malformed query string.");
+  }
+}
+
 /** The raw (still percent-encoded) values of a query string, as Bindings §3.4.4.1 signs them. */
 function rawQueryValues(rawQuery: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of rawQuery.replace(/^\?/, "").split("&")) {
     const eq = part.indexOf("=");
     if (eq <= 0) continue;
-    const key = decodeURIComponent(part.slice(0, eq));
+    const key = decode(part.slice(0, eq));
     if (out.has(key)) throw new SamlRequestError(`Parameter '${key}' is repeated.`);
     out.set(key, part.slice(eq + 1));
   }
@@ -79,7 +87,7 @@ export async function verifyRedirectSignature(rawQuery: string, param: MessagePa
   const sigAlg = raw.get("SigAlg");
   const signature = raw.get("Signature");
   if (!sigAlg || !signature) throw new SamlRequestError("The request must be signed (SigAlg and Signature are missing).");
-  const alg = WEBCRYPTO_SIG[decodeURIComponent(sigAlg)];
+  const alg = WEBCRYPTO_SIG[decode(sigAlg)];
   if (!alg) throw new SamlRequestError("Unsupported signature algorithm.");
   let octets = `${param}=${raw.get(param) ?? ""}`;
   if (raw.has("RelayState")) octets += `&RelayState=${raw.get("RelayState")}`;
