@@ -274,6 +274,40 @@ describe("SAML IdP negatives", () => {
     expect(JSON.stringify(done.body)).toMatch(/no longer available/);
   });
 
+  it("300 mutated AuthnRequests and LogoutRequests (both bindings, signed and unsigned providers): never a 500", async () => {
+    let seed = 0x5eed;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const pieces = ["<", ">", "/>", "&", "&amp;", '"', "'", "\u0000", "<!--", "]]>", "<![CDATA[", "xmlns:x='y'", "ID=\"\"", "<saml:Issuer>", "</samlp:AuthnRequest>", "é", "\uFFFF"];
+    const mutate = (xml: string): string => {
+      const at = rnd(xml.length);
+      switch (rnd(4)) {
+        case 0:
+          return xml.slice(0, at);
+        case 1:
+          return xml.slice(0, at) + pieces[rnd(pieces.length)] + xml.slice(at);
+        case 2:
+          return xml.slice(0, at) + xml.slice(at + 1 + rnd(20));
+        default:
+          return xml.slice(0, at) + String.fromCharCode(rnd(0x3000)) + xml.slice(at + 1);
+      }
+    };
+    const base = [authnRequest(), signXml(authnRequest(), signed.sp.key, signed.sp.cert), authnRequest().replace(/AuthnRequest/g, "LogoutRequest")];
+    for (let i = 0; i < 300; i++) {
+      const xml = mutate(base[i % base.length]!);
+      const env = i % 2 ? signed : open;
+      const kind = xml.includes("LogoutRequest") ? "slo" : "sso";
+      const res =
+        rnd(2) === 0
+          ? await browser.request(`/application/saml/${env.slug}/${kind}/binding/redirect/?${redirectQuery(xml, env === signed ? signed.sp.key : undefined)}`)
+          : await browser.request(`/application/saml/${env.slug}/${kind}/binding/post/`, form({ SAMLRequest: Buffer.from(xml).toString("base64") }));
+      expect(res.status, xml).toBeLessThan(500);
+      await res.body?.cancel();
+    }
+  });
+
   it("a resume id from one provider does not work for another", async () => {
     const res = await sso(open, redirectQuery(authnRequest()));
     const id = /\/sso\/resume\/([^/]+)\//.exec(res.location!)![1]!;
