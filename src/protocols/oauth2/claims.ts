@@ -43,14 +43,14 @@ const RESERVED_CLAIMS = new Set([
  * `ApplicationEntitlement`): these are the names of the user's groups (nested included) that are
  * bound, enabled and not negated, to the provider's application.
  */
-async function entitlementsOf(deps: Deps, provider: OAuth2Provider | null, groupNames: ReadonlySet<string>, groupPks: ReadonlyMap<string, string>): Promise<string[]> {
+async function entitlementsOf(deps: Deps, provider: OAuth2Provider | null, user: User): Promise<string[]> {
   const app = provider?.application;
   if (!app) return [];
+  const mine = new Map((await deps.store.policies.allGroupsOf(user.pk)).map((g) => [g.pk, g.name]));
   const out: string[] = [];
   for (const b of await deps.store.policies.bindingsOf(app.pk)) {
-    if (!b.enabled || b.negate || !b.groupPk) continue;
-    const name = groupPks.get(b.groupPk);
-    if (name && groupNames.has(name) && !out.includes(name)) out.push(name);
+    const name = b.enabled && !b.negate && b.groupPk ? mine.get(b.groupPk) : undefined;
+    if (name && !out.includes(name)) out.push(name);
   }
   return out;
 }
@@ -77,8 +77,7 @@ export async function scopeClaims(
     context.application = { pk: app.pk, slug: app.slug, name: app.name };
   }
   if (mappings.some((m) => m.expression.includes("entitlements"))) {
-    const groups = await deps.store.policies.allGroupsOf(user.pk);
-    context.entitlements = await entitlementsOf(deps, provider, new Set(groups.map((g) => g.name)), new Map(groups.map((g) => [g.pk, g.name])));
+    context.entitlements = await entitlementsOf(deps, provider, user);
   }
   const run = await mappingRunner(deps, user, request, "oauth2 scope mapping", context);
   for (const m of mappings) {
