@@ -12,6 +12,7 @@ import type { DrizzleStore } from "../../src/adapters/postgres/store.js";
 import { parseBlueprint } from "../../src/blueprints/parse.js";
 import { applyBlueprint } from "../../src/adapters/postgres/blueprints.js";
 import { newTotpSecret, totpCode, TOTP_KEY_CONTEXT } from "../../src/flows/mfa.js";
+import { amrOf } from "../../src/protocols/oauth2/claims.js";
 import { DEFAULT_SCOPE_MAPPINGS } from "../../src/protocols/oauth2/settings.js";
 import type { FlowClient } from "../support/flows.js";
 import { seedMfaLoginFlow, PASSWORD as MFA_PASSWORD } from "../support/mfa.js";
@@ -204,5 +205,20 @@ describe("OIDC scope mappings (CEL) and amr", () => {
     const both = await authorizeCode(env, config, mfa, "openid");
     const t2 = await oidc.authorizationCodeGrant(config, both.callback, { pkceCodeVerifier: both.verifier, expectedNonce: both.nonce, expectedState: both.state });
     expect(t2.claims()!.amr).toEqual(["pwd", "otp", "mfa"]);
+  });
+});
+
+describe("amr from the login's auth_method and auth_method_args (as the flow stages record them)", () => {
+  const device = (model_name: string) => ({ app: "x", model_name, pk: 1, name: "d" });
+  it.each([
+    ["password", {}, ["pwd"]],
+    ["password", { mfa_devices: [device("staticdevice")] }, ["pwd", "otp", "mfa"]],
+    ["password", { mfa_devices: [device("webauthndevice")] }, ["pwd", "hwk", "mfa"]],
+    // authenticator_validate without a password first (identification → validate).
+    ["auth_mfa", { mfa_devices: [device("totpdevice")] }, ["otp"]],
+    ["auth_webauthn_pwl", { device: { pk: "c1", name: "key" }, device_class: "webauthn" }, ["user"]],
+    [null, {}, undefined],
+  ])("%s %j → %j", (method, args, amr) => {
+    expect(amrOf(method, args)).toEqual(amr);
   });
 });
