@@ -139,7 +139,7 @@ export function proxyOutpostRoutes(): Hono<AppEnv> {
       context: {},
       obj: { model: "authentik_core.application", pk: application.pk, name: application.name, slug: application.slug },
     });
-    const claims = await scopeClaims(c.env, user, ["email", "profile"]);
+    const claims = await scopeClaims(c.env, user, ["email", "profile"], loaded.oauth);
     return c.json({
       access: { passing: result.passing, messages: result.messages },
       user: {
