@@ -6,6 +6,7 @@
  */
 import type * as z from "zod";
 import type { Deps } from "../../deps.js";
+import type { ActionDef } from "../resource.js";
 
 export interface ProviderType {
   /** `providers.type`. */
@@ -35,4 +36,6 @@ export interface ProviderType {
   launchUrl?(settings: Record<string, unknown>, app: { slug: string }, origin: string): string | null;
   /** Requires an authorization flow (authentik: every provider except LDAP/RAC-style ones). */
   requiresAuthorizationFlow?: boolean;
+  /** Extra endpoints of the type (SAML's `import_metadata/`), after the generic ones. */
+  actions?: ActionDef[];
 }

@@ -116,6 +116,7 @@ function typedResource(t: ProviderType): ResourceDef<Record<string, unknown>> {
     ordering: { pk: "id", name: "name" },
     defaultOrdering: [{ column: "name", desc: false }],
     filters: { name: { column: "name", type: "string" }, authorization_flow: { column: "authorizationFlowId", type: "uuid" } },
+    ...(t.actions ? { actions: t.actions } : {}),
   };
 }
 
