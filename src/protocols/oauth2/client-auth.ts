@@ -95,9 +95,26 @@ export async function authenticateClient(deps: Deps, authorization: string | und
   if (!secret || !provider.settings.client_secret) throw invalidClient();
   const method = basic ? "client_secret_basic" : "client_secret_post";
   methodAllowed(provider, method);
-  const expected = await deps.keys.unwrapText(provider.settings.client_secret, CLIENT_SECRET_CONTEXT);
-  if (!timingSafeEqual(expected, secret)) throw invalidClient();
+  const expected = await secretDigest(deps, provider.settings.client_secret);
+  if (!timingSafeEqual(expected, await sha256Hex(secret))) throw invalidClient();
   return { provider, confidential: true, method };
+}
+
+// SHA-256 of each unwrapped client secret, per isolate and keyed by the wrapped value (a new
+// secret is a new key): unwrapping (AES-GCM through WebCrypto) on every token request cost more
+// than the rest of client authentication. Only digests are kept, never the secrets.
+const secretDigests = new Map<string, Promise<string>>();
+const SECRET_DIGESTS_MAX = 1000;
+
+function secretDigest(deps: Deps, wrapped: string): Promise<string> {
+  let digest = secretDigests.get(wrapped);
+  if (!digest) {
+    if (secretDigests.size >= SECRET_DIGESTS_MAX) secretDigests.clear();
+    digest = deps.keys.unwrapText(wrapped, CLIENT_SECRET_CONTEXT).then(sha256Hex);
+    digest.catch(() => secretDigests.delete(wrapped));
+    secretDigests.set(wrapped, digest);
+  }
+  return digest;
 }
 
 // Remote JWKS per URI and isolate (jose caches and rate-limits refetches).
