@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { ForbiddenError, UnauthorizedError } from "../../core/errors.js";
+import { UnauthorizedError } from "../../core/errors.js";
 import type { AppEnv } from "../env.js";
 
 /**
@@ -23,15 +23,3 @@ export function apiTokenAuth(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Requires the authenticated user to be in a superuser group (authentik's `is_superuser`). */
-export function requireSuperuser(): MiddlewareHandler<AppEnv> {
-  return async function requireSuperuserMiddleware(c, next) {
-    const user = c.get("user");
-    if (!user) throw new UnauthorizedError("Authentication credentials were not provided.");
-    const groups = await c.env.store.groups.groupsOf(user.pk);
-    if (!groups.some((g) => g.isSuperuser)) {
-      throw new ForbiddenError("You do not have permission to perform this action.");
-    }
-    await next();
-  };
-}

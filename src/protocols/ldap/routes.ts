@@ -1,13 +1,11 @@
 /**
- * The outpost-facing API for LDAP (authentik's `/api/v3/outposts/…` and the user/group listing
- * the LDAP outpost searches). Mounted inside `/api/v3` behind API token authentication; these
- * routes additionally require the token to be an outpost's (or, for listings, a superuser's).
+ * The outpost-facing API for LDAP (authentik's `/api/v3/outposts/…`). Mounted inside `/api/v3`
+ * behind API authentication; these routes additionally require the token to be an outpost's.
+ * The directory the outpost searches is the admin API's `core/users` and `core/groups`.
  *
  *   GET /outposts/instances/                        this outpost
  *   GET /outposts/ldap/                             LDAP providers it serves (ETag / 304)
  *   GET /outposts/ldap/<pk>/check_access/?app_slug= may the session's user use the application?
- *   GET /core/users/?page=&page_size=&username=     users (authentik shape), paginated
- *   GET /core/groups/?page=&page_size=              groups, paginated
  */
 import { Hono, type Context } from "hono";
 import { getCookie } from "hono/cookie";
@@ -17,7 +15,7 @@ import type { AppEnv } from "../../http/env.js";
 import { clientIp, SESSION_COOKIE } from "../../http/middleware/session.js";
 import type { DirectoryGroup, Outpost, Provider } from "../../ports/outposts.js";
 import type { User } from "../../ports/store.js";
-import { paginate, serializeGroup, serializeLdapConfig, serializeOutpost, serializeUser } from "./serialize.js";
+import { paginate, serializeLdapConfig, serializeOutpost, serializeUser } from "./serialize.js";
 import { LDAP_PROVIDER_TYPE, parseLdapSettings } from "./settings.js";
 
 type Ctx = Context<AppEnv>;
@@ -37,20 +35,6 @@ export async function requireOutpost(c: Ctx): Promise<Outpost> {
   const outpost = await outpostOf(c);
   if (!outpost) throw new ForbiddenError("You do not have permission to perform this action.");
   return outpost;
-}
-
-/** Outposts and superusers may list the directory. */
-async function requireDirectoryReader(c: Ctx): Promise<void> {
-  const user = c.get("user");
-  if (!user) throw new UnauthorizedError("Authentication credentials were not provided.");
-  if ((await c.env.store.groups.groupsOf(user.pk)).some((g) => g.isSuperuser)) return;
-  await requireOutpost(c);
-}
-
-function pageParams(c: Ctx): { page: number; pageSize: number } {
-  const page = Math.max(1, Number.parseInt(c.req.query("page") ?? "1", 10) || 1);
-  const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Number.parseInt(c.req.query("page_size") ?? "100", 10) || 100));
-  return { page, pageSize };
 }
 
 /** Every group (parents and superuser flags are needed for each listed user). */
@@ -145,28 +129,3 @@ export function outpostRoutes(): Hono<AppEnv> {
   return app;
 }
 
-export function directoryRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>({ strict: false });
-
-  app.get("/users", async (c) => {
-    await requireDirectoryReader(c);
-    const { page, pageSize } = pageParams(c);
-    const username = c.req.query("username");
-    const [{ items, count }, groups] = await Promise.all([
-      c.env.store.outposts.listUsers({ page, pageSize, usernames: username !== undefined ? [username] : undefined }),
-      allGroups(c),
-    ]);
-    const parents = new Map(groups.map((g) => [g.pk, g.parentPks]));
-    const superuser = new Set(groups.filter((g) => g.isSuperuser).map((g) => g.pk));
-    const results = await Promise.all(items.map((u) => serializeUser(u, superuser, parents)));
-    return c.json(paginate(results, page, pageSize, count));
-  });
-
-  app.get("/groups", async (c) => {
-    await requireDirectoryReader(c);
-    const { page, pageSize } = pageParams(c);
-    const { items, count } = await c.env.store.outposts.listGroups({ page, pageSize });
-    return c.json(paginate(items.map(serializeGroup), page, pageSize, count));
-  });
-  return app;
-}

@@ -75,19 +75,6 @@ export async function serializeUser(user: DirectoryUser, superuserGroups: Set<st
   };
 }
 
-export function serializeGroup(group: DirectoryGroup) {
-  return {
-    pk: group.pk,
-    num_pk: groupNumPk(group.pk),
-    name: group.name,
-    is_superuser: group.isSuperuser,
-    parent: group.parentPks[0] ?? null,
-    parents: group.parentPks,
-    users: group.memberPks,
-    attributes: group.attributes,
-  };
-}
-
 export function serializeOutpost(outpost: Outpost) {
   return {
     pk: outpost.pk,
