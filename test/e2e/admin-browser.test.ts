@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as oidc from "openid-client";
 import type { Page } from "playwright-core";
+import { generateServiceProviderMetadata } from "@node-saml/node-saml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/core/config.js";
 import { sha256Hex } from "../../src/core/encoding.js";
@@ -163,6 +164,34 @@ describe("admin SPA and user portal in headless Chromium", () => {
     await page.selectOption("#f-group", { label: "Engineering" });
     await page.getByRole("button", { name: "Bind", exact: true }).click();
     await page.getByTestId("policy-bindings").getByText("Group: Engineering").waitFor();
+  });
+
+  it("creates a SAML provider from the SP's metadata (pasted), with the ACS and audience read from it", async () => {
+    const metadata = generateServiceProviderMetadata({
+      issuer: "https://nextcloud.example.com/apps/user_saml/saml/metadata",
+      callbackUrl: "https://nextcloud.example.com/apps/user_saml/saml/acs",
+      logoutCallbackUrl: "https://nextcloud.example.com/apps/user_saml/saml/sls",
+      identifierFormat: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+    });
+    await page.getByRole("link", { name: "Providers" }).click();
+    await page.getByRole("button", { name: "Create provider" }).click();
+    await page.getByRole("button", { name: /SAML 2.0 from SP metadata/ }).click();
+    await page.getByTestId("provider-form-saml-metadata").waitFor();
+    await page.fill("#f-name", "Nextcloud SAML");
+    await page.fill("#f-metadata", metadata);
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    await page.getByRole("heading", { name: "Nextcloud SAML" }).waitFor();
+    // What the import stored, through the admin API with the browser's session.
+    const listed = await page.evaluate(async () => (await (await fetch("/api/v3/providers/saml/?search=Nextcloud")).json()) as { results: Record<string, unknown>[] });
+    expect(listed.results).toEqual([
+      expect.objectContaining({
+        name: "Nextcloud SAML",
+        acs_url: "https://nextcloud.example.com/apps/user_saml/saml/acs",
+        audience: "https://nextcloud.example.com/apps/user_saml/saml/metadata",
+        sls_url: "https://nextcloud.example.com/apps/user_saml/saml/sls",
+        default_name_id_policy: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+      }),
+    ]);
   });
 
   it("reorders the authentication flow's stage bindings and draws its diagram", async () => {

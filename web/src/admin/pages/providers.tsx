@@ -165,8 +165,36 @@ export function ProviderForm(props: { kind: ProviderKind; provider?: Values; onC
   );
 }
 
+/** A SAML provider from the SP's metadata (pasted XML or its URL): `providers/saml/import_metadata/`. */
+export function SamlMetadataImportForm(props: { onClose: () => void; onSaved: (saved: { pk: number }) => void }) {
+  const { pickers, error } = usePickers();
+  if (error) return <ErrorBox error={error} />;
+  if (!pickers) return <Loading />;
+  const flows = flowOptions(pickers.flows, "authorization");
+  const fields: FieldSpec[] = [
+    { name: "name", label: "Name", required: true },
+    { name: "authorization_flow", label: "Authorization flow", type: "select", required: true, options: flows },
+    { name: "metadata", label: "SP metadata (XML)", type: "textarea", help: "Paste the service provider's metadata, or give its URL below." },
+    { name: "metadata_url", label: "SP metadata URL", type: "url", help: "Fetched once now; refresh it later from the provider's page." },
+  ];
+  return (
+    <div data-testid="provider-form-saml-metadata">
+      <SpecForm
+        fields={fields}
+        initial={{ authorization_flow: flows[0]?.value ?? "" }}
+        submitLabel="Import"
+        onCancel={props.onClose}
+        onSubmit={async (body) => {
+          const sent = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== "" && v !== undefined && v !== null));
+          props.onSaved(await api<{ pk: number }>("providers/saml/import_metadata/", { method: "POST", body: sent }));
+        }}
+      />
+    </div>
+  );
+}
+
 export function ProvidersPage() {
-  const [kind, setKind] = useState<ProviderKind | "pick" | null>(null);
+  const [kind, setKind] = useState<ProviderKind | "pick" | "saml-metadata" | null>(null);
   const [secret, setSecret] = useState<{ id: string; secret: string; pk: number } | null>(null);
   const refresh = useRefresh();
   const [, navigate] = useLocation();
@@ -196,10 +224,25 @@ export function ProvidersPage() {
                 <span><strong>{label}</strong><br /><span class="small muted">{help}</span></span>
               </button>
             ))}
+            <button type="button" class="btn" style={{ justifyContent: "flex-start", width: "100%", whiteSpace: "normal", textAlign: "left" }} onClick={() => setKind("saml-metadata")}>
+              <span><strong>SAML 2.0 from SP metadata</strong><br /><span class="small muted">Reads ACS URLs, audience, logout URL and certificates from the app's metadata.</span></span>
+            </button>
           </div>
         </Modal>
       )}
-      {kind && kind !== "pick" && (
+      {kind === "saml-metadata" && (
+        <Modal title="Create SAML provider from metadata" onClose={() => setKind(null)} wide>
+          <SamlMetadataImportForm
+            onClose={() => setKind(null)}
+            onSaved={async (p) => {
+              setKind(null);
+              await refresh("providers");
+              navigate(`/providers/${p.pk}`);
+            }}
+          />
+        </Modal>
+      )}
+      {kind && kind !== "pick" && kind !== "saml-metadata" && (
         <Modal title={`Create ${KINDS.find((k) => k[0] === kind)![1]} provider`} onClose={() => setKind(null)} wide>
           <ProviderForm
             kind={kind}
