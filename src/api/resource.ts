@@ -28,7 +28,8 @@ export interface Ctx {
 
 export interface FilterDef {
   column: string;
-  op?: "eq" | "gte" | "lte" | "in" | "isNull";
+  /** `isNull` / `notNull`: a boolean query; `true` keeps rows where the column is (not) null. */
+  op?: "eq" | "gte" | "lte" | "in" | "isNull" | "notNull";
   type: "string" | "integer" | "boolean" | "uuid" | "datetime";
   description?: string;
 }
@@ -128,9 +129,10 @@ function conditionsFromQuery(def: ResourceDef<unknown>, c: ApiContext): AdminCon
     }
     const raw = c.req.query(name);
     if (raw === undefined || raw === "") continue;
-    if (f.op === "isNull") {
+    if (f.op === "isNull" || f.op === "notNull") {
       const b = boolQuery(raw);
-      if (b !== undefined) out.push({ column: f.column, op: b ? "isNull" : "notNull" });
+      const wantsNull = f.op === "isNull" ? b : b === undefined ? undefined : !b;
+      if (wantsNull !== undefined) out.push({ column: f.column, op: wantsNull ? "isNull" : "notNull" });
       continue;
     }
     const value = filterValue(f, raw);

@@ -152,6 +152,13 @@ describe("admin API: operations", () => {
     expect(new x509.X509Certificate(gen.certificate_data).subject).toBe("CN=generated");
     const listed = await json<Page<Record<string, unknown>>>(h.call("GET", "/api/v3/crypto/certificatekeypairs/"));
     expect(JSON.stringify(listed)).not.toMatch(/PRIVATE KEY|key_data_wrapped|keyDataWrapped/);
+    // authentik's has_key: true → pairs with a private key, false → certificates only.
+    await json(h.call("POST", "/api/v3/crypto/certificatekeypairs/", { body: { name: "cert-only", certificate_data: a.cert } }), 201);
+    const withKey = await json<Page<{ name: string; private_key_available: boolean }>>(h.call("GET", "/api/v3/crypto/certificatekeypairs/?has_key=true"));
+    expect(withKey.results.length).toBeGreaterThan(0);
+    expect(withKey.results.every((k) => k.private_key_available)).toBe(true);
+    const certOnly = await json<Page<{ name: string; private_key_available: boolean }>>(h.call("GET", "/api/v3/crypto/certificatekeypairs/?has_key=false"));
+    expect(certOnly.results.map((k) => [k.name, k.private_key_available])).toEqual([["cert-only", false]]);
   });
 
   it("key pairs: rotate/ promotes the published next key and publishes a new one, twice in the same instant", async () => {

@@ -138,7 +138,7 @@ export const keyPairsResource: ResourceDef<KeyPairOut> = {
   search: ["name", "kid"],
   ordering: { name: "name", expires: "expires" },
   defaultOrdering: [{ column: "name", desc: false }],
-  filters: { name: { column: "name", type: "string" }, managed: { column: "managed", type: "string" }, has_key: { column: "keyDataWrapped", op: "isNull", type: "boolean", description: "true: only pairs without a private key" } },
+  filters: { name: { column: "name", type: "string" }, managed: { column: "managed", type: "string" }, has_key: { column: "keyDataWrapped", op: "notNull", type: "boolean", description: "true: only pairs with a private key (authentik's has_key)" } },
   actions: [
     {
       method: "post",
