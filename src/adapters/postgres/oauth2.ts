@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, eq, gt, sql, type SQL } from "drizzle-orm";
 import {
   applications,
   oauth2AccessTokens,
@@ -15,25 +15,12 @@ import type {
   RefreshToken,
 } from "../../ports/oauth2.js";
 import type { Db } from "./db.js";
+import { insertProvider, providerWhere as providerRowWhere, toProviderRecord } from "./provider-rows.js";
 import { guard } from "./errors.js";
 
-type ProviderRow = typeof providers.$inferSelect;
-type AppRow = typeof applications.$inferSelect;
 type CodeRow = typeof oauth2AuthorizationCodes.$inferSelect;
 type AccessRow = typeof oauth2AccessTokens.$inferSelect;
 type RefreshRow = typeof oauth2RefreshTokens.$inferSelect;
-
-function toProvider(p: ProviderRow, a: AppRow | null): OAuth2ProviderRecord {
-  return {
-    pk: p.id,
-    name: p.name,
-    authenticationFlowPk: p.authenticationFlowId,
-    authorizationFlowPk: p.authorizationFlowId,
-    invalidationFlowPk: p.invalidationFlowId,
-    settings: p.settings,
-    application: a ? { pk: a.pbmUuid, name: a.name, slug: a.slug } : null,
-  };
-}
 
 function toCode(r: CodeRow): AuthorizationCode {
   return {
@@ -103,34 +90,13 @@ export function forgetClients(): void {
 }
 
 export function oauth2Repository(db: Db): OAuth2Repository {
-  async function providerWhere(where: ReturnType<typeof eq>): Promise<OAuth2ProviderRecord | null> {
-    const [row] = await db
-      .select({ p: providers, a: applications })
-      .from(providers)
-      .leftJoin(applications, eq(applications.providerId, providers.id))
-      // A proxy provider is an OAuth2 provider too (authentik: ProxyProvider subclasses OAuth2Provider).
-      .where(and(inArray(providers.type, ["oauth2", "proxy"]), where))
-      .limit(1);
-    return row ? toProvider(row.p, row.a) : null;
-  }
+  // A proxy provider is an OAuth2 provider too (authentik: ProxyProvider subclasses OAuth2Provider).
+  const providerWhere = (where: SQL) => providerRowWhere(db, ["oauth2", "proxy"], where);
+
 
   const repo: OAuth2Repository = {
-    async createProvider(p) {
-      const [row] = await guard(
-        db
-          .insert(providers)
-          .values({
-            name: p.name,
-            type: "oauth2",
-            authenticationFlowId: p.authenticationFlowPk ?? null,
-            authorizationFlowId: p.authorizationFlowPk,
-            invalidationFlowId: p.invalidationFlowPk ?? null,
-            settings: p.settings,
-          })
-          .returning(),
-      );
-      return toProvider(row!, null);
-    },
+    createProvider: (p) => insertProvider(db, "oauth2", p),
+
 
     async createApplication(a) {
       const [target] = await db.insert(policyBindingModels).values({}).returning();
@@ -177,7 +143,7 @@ export function oauth2Repository(db: Db): OAuth2Repository {
         const [app] = await guard(
           tx.insert(applications).values({ pbmUuid: target!.pbmUuid, name: a.name, slug: a.slug, providerId: row!.id }).returning(),
         );
-        return toProvider(row!, app!);
+        return toProviderRecord(row!, app!);
       });
     },
 
@@ -307,7 +273,7 @@ export function oauth2Repository(db: Db): OAuth2Repository {
         .leftJoin(applications, eq(applications.providerId, providers.id))
         .where(eq(providers.type, "oauth2"))
         .orderBy(providers.id);
-      return rows.map((r) => toProvider(r.p, r.a));
+      return rows.map((r) => toProviderRecord(r.p, r.a));
     },
 
     async sessionLogins(sid) {
