@@ -128,6 +128,8 @@ export interface OAuth2Repository {
   /** Revokes every refresh and access token of the family; returns how many. */
   revokeFamily(familyId: string): Promise<number>;
   revokeAccessToken(tokenHash: string, providerPk: number): Promise<boolean>;
+  /** Revokes a token that has no row (client_credentials): records it as a revoked row; idempotent. */
+  recordRevokedAccessToken(t: NewAccessToken): Promise<void>;
   revokeRefreshToken(tokenHash: string, providerPk: number): Promise<boolean>;
 
   /** Every OAuth2 provider (key rotation keeps retired keys as long as the longest token lifetime). */

@@ -258,6 +258,13 @@ export function oauth2Repository(db: Db): OAuth2Repository {
       return rows.length > 0;
     },
 
+    async recordRevokedAccessToken(t) {
+      await db
+        .insert(oauth2AccessTokens)
+        .values({ ...t, providerId: t.providerPk, userId: t.userPk, revoked: true })
+        .onConflictDoUpdate({ target: oauth2AccessTokens.tokenHash, set: { revoked: true } });
+    },
+
     async revokeRefreshToken(tokenHash, providerPk) {
       const t = oauth2RefreshTokens;
       const rows = await db.update(t).set({ revoked: true }).where(and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk))).returning({ familyId: t.familyId });

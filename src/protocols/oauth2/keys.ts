@@ -66,6 +66,24 @@ export async function defaultKeyPair(deps: Deps): Promise<CertificateKeyPair> {
   return pair;
 }
 
+// Per install → key pairs chosen as a provider's `signing_key`, by pk.
+const chosenPairs = new WeakMap<object, Map<string, { pair: CertificateKeyPair | null; until: number }>>();
+/** How long an isolate reuses a provider's chosen key pair (saves a query per token). */
+const CHOSEN_KEY_CACHE_MS = 10_000;
+
+/** A key pair by pk, as a provider's `signing_key`: read at most every few seconds per isolate. */
+export async function chosenKeyPair(deps: Deps, pk: string): Promise<CertificateKeyPair | null> {
+  const now = deps.clock.now().getTime();
+  let cache = chosenPairs.get(deps.config);
+  if (!cache) chosenPairs.set(deps.config, (cache = new Map()));
+  const hit = cache.get(pk);
+  if (hit && hit.until > now) return hit.pair;
+  const pair = await deps.store.crypto.byPk(pk);
+  if (cache.size > 1_000) cache.clear();
+  cache.set(pk, { pair, until: now + CHOSEN_KEY_CACHE_MS });
+  return pair;
+}
+
 /** Forgets this isolate's cached default pair (after a rotation it performed itself). */
 export function forgetDefaultKeyPair(deps: Deps): void {
   defaultPairs.delete(deps.config);

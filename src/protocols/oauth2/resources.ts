@@ -1,4 +1,8 @@
-/** Userinfo (OIDC Core §5.3), introspection (RFC 7662) and revocation (RFC 7009). */
+/**
+ * Userinfo (OIDC Core §5.3), introspection (RFC 7662) and revocation (RFC 7009). Stored tokens are
+ * found by hash; client_credentials access tokens, which are not stored, by their signature.
+ */
+import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from "jose";
 import { sha256Hex } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
@@ -6,7 +10,9 @@ import type { AccessToken } from "../../ports/oauth2.js";
 import type { AuthenticatedClient } from "./client-auth.js";
 import { scopeClaims, subjectOf } from "./claims.js";
 import { DPOP_ALGS, verifyDpop } from "./dpop.js";
-import { parseProvider } from "./settings.js";
+import { jwks } from "./discovery.js";
+import { parseProvider, type OAuth2Provider } from "./settings.js";
+import { STATELESS_JTI_PREFIX } from "./tokens.js";
 
 function invalidToken(): OAuthError {
   return new OAuthError("invalid_token", "The access token is invalid.", 401, 'Bearer realm="threshold", error="invalid_token"');
@@ -73,6 +79,28 @@ export async function userinfo(deps: Deps, presented: PresentedToken, req: Resou
   return { ...(await scopeClaims(deps, user, row.scope, provider)), sub: await subjectOf(provider, user) };
 }
 
+const ACCESS_TOKEN_ALGS = ["RS256", "ES256"];
+
+/**
+ * The claims of a client_credentials access token of `provider`, which has no row (`tokens.ts`):
+ * null unless it carries the stateless `jti`, names the provider's client as `client_id` and
+ * `sub`, is signed by a key the provider publishes (current, next or retired) and is unexpired.
+ * Revocation is a revoked row with its hash, checked by the callers before this.
+ */
+async function statelessClaims(deps: Deps, provider: OAuth2Provider, token: string): Promise<JWTPayload | null> {
+  if (token.length > 8192 || token.split(".").length !== 3) return null;
+  try {
+    const keys = createLocalJWKSet((await jwks(deps, provider)) as { keys: JWK[] });
+    const { payload } = await jwtVerify(token, keys, { typ: "at+jwt", algorithms: ACCESS_TOKEN_ALGS, currentDate: deps.clock.now() });
+    const clientId = provider.settings.client_id;
+    if (typeof payload.jti !== "string" || !payload.jti.startsWith(STATELESS_JTI_PREFIX)) return null;
+    if (payload.client_id !== clientId || payload.sub !== clientId || typeof payload.exp !== "number") return null;
+    return payload;
+  } catch {
+    return null; // bad signature, unknown key, expired, not a JWT
+  }
+}
+
 /** RFC 7662 §2.2: inactive tokens say only `active: false`; tokens of other clients are inactive. */
 export async function introspect(deps: Deps, client: AuthenticatedClient, token: string): Promise<Record<string, unknown>> {
   const hash = await sha256Hex(token);
@@ -81,6 +109,12 @@ export async function introspect(deps: Deps, client: AuthenticatedClient, token:
   if (access) {
     if (access.revoked || access.expires <= now || access.providerPk !== client.provider.pk) return { active: false };
     return { active: true, token_type: boundJkt(access) ? "DPoP" : "Bearer", ...access.claims, scope: access.scope.join(" "), client_id: client.provider.settings.client_id };
+  }
+  const stateless = await statelessClaims(deps, client.provider, token);
+  if (stateless) {
+    const { azp: _azp, ...claims } = stateless;
+    const cnf = claims.cnf as { jkt?: unknown } | undefined;
+    return { active: true, token_type: typeof cnf?.jkt === "string" ? "DPoP" : "Bearer", ...claims };
   }
   const refresh = await deps.store.oauth2.refreshTokenByHash(hash);
   if (!refresh || refresh.revoked || refresh.used || refresh.expires <= now || refresh.providerPk !== client.provider.pk) return { active: false };
@@ -105,5 +139,18 @@ export async function revoke(deps: Deps, client: AuthenticatedClient, token: str
         ? await deps.store.oauth2.revokeAccessToken(hash, client.provider.pk)
         : await deps.store.oauth2.revokeRefreshToken(hash, client.provider.pk);
     if (done) return;
+  }
+  const stateless = await statelessClaims(deps, client.provider, token);
+  if (stateless) {
+    const scope = typeof stateless.scope === "string" ? stateless.scope.split(" ").filter(Boolean) : [];
+    const { iss, sub, aud, iat, exp, cnf } = stateless;
+    await deps.store.oauth2.recordRevokedAccessToken({
+      tokenHash: hash,
+      providerPk: client.provider.pk,
+      userPk: null,
+      scope,
+      claims: { iss, sub, aud, iat, exp, ...(cnf ? { cnf } : {}), scope: scope.join(" "), client_id: client.provider.settings.client_id },
+      expires: new Date(exp! * 1000),
+    });
   }
 }

@@ -1,13 +1,14 @@
 /**
  * Token issuance: signed JWT access tokens and ID tokens, opaque refresh tokens. Only SHA-256
- * hashes of access and refresh tokens are stored (introspection, revocation, rotation).
+ * hashes of access and refresh tokens are stored (introspection, revocation, rotation); access
+ * tokens of client_credentials are not stored at all (`issueAccessToken`).
  */
 import { SignJWT } from "jose";
 import { base64url, sha256Hex, utf8 } from "../../core/encoding.js";
 import type { Deps } from "../../deps.js";
 import type { User } from "../../ports/store.js";
 import { scopeClaims, subjectOf } from "./claims.js";
-import { defaultKeyPair, signingKey, type SigningKey } from "./keys.js";
+import { chosenKeyPair, defaultKeyPair, signingKey, type SigningKey } from "./keys.js";
 import type { OAuth2Provider } from "./settings.js";
 
 /** authentik's ACR value. */
@@ -16,7 +17,7 @@ export const ACR = "goauthentik.io/providers/oauth2/default";
 /** The provider's signing key (its `signing_key`, else the install default). */
 export async function providerKey(deps: Deps, provider: OAuth2Provider): Promise<SigningKey> {
   const id = provider.settings.signing_key;
-  const pair = (id ? await deps.store.crypto.byPk(id) : null) ?? (await defaultKeyPair(deps));
+  const pair = (id ? await chosenKeyPair(deps, id) : null) ?? (await defaultKeyPair(deps));
   return signingKey(deps, pair);
 }
 
@@ -72,7 +73,21 @@ interface AccessTokenOut {
   expiresIn: number;
 }
 
-/** Signs and records an access token (RFC 9068 `at+jwt`). */
+/**
+ * The `jti` prefix of client_credentials access tokens, which are not stored (see
+ * `issueAccessToken`). Only tokens carrying it are ever accepted without a row, so a stored token
+ * whose row is gone (its user was deleted) can never pass as one.
+ */
+export const STATELESS_JTI_PREFIX = "cc.";
+
+/**
+ * Signs an access token (RFC 9068 `at+jwt`) and records a hash of it — except for
+ * client_credentials: no user, no session, no refresh family, nothing for a later revocation to
+ * cascade from, so the signed JWT is the whole token (as Keycloak's transient client sessions and
+ * oidc-provider's JWT tokens). Introspection verifies it and revocation records it as a revoked
+ * row (`resources.ts`); sparing one database commit per token is what lets the token endpoint serve
+ * machine-to-machine traffic at the speed of signing (bench/oauth).
+ */
 async function issueAccessToken(deps: Deps, key: SigningKey, input: IssueInput, familyId: string | null): Promise<AccessTokenOut> {
   const { provider, issuer, user, scope } = input;
   const now = Math.floor(deps.clock.now().getTime() / 1000);
@@ -83,7 +98,10 @@ async function issueAccessToken(deps: Deps, key: SigningKey, input: IssueInput, 
   const aud = resource.length === 0 ? clientId : resource.length === 1 ? resource[0]! : resource;
   const cnf = input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {};
   const base = { iss: issuer, sub, aud, iat: now, exp: now + expiresIn, ...cnf };
-  const token = await sign(key, { ...base, azp: clientId, client_id: clientId, scope: scope.join(" "), jti: deps.random.token(16) }, "at+jwt");
+  const jti = user ? deps.random.token(16) : `${STATELESS_JTI_PREFIX}${deps.random.token(16)}`;
+  const token = await sign(key, { ...base, azp: clientId, client_id: clientId, scope: scope.join(" "), jti }, "at+jwt");
+  const tokenType = input.dpopJkt ? "DPoP" : "Bearer";
+  if (!user) return { token, tokenType, expiresIn };
   await deps.store.oauth2.createAccessToken({
     tokenHash: await sha256Hex(token),
     providerPk: provider.pk,
@@ -94,7 +112,7 @@ async function issueAccessToken(deps: Deps, key: SigningKey, input: IssueInput, 
     familyId,
     expires: new Date((now + expiresIn) * 1000),
   });
-  return { token, tokenType: input.dpopJkt ? "DPoP" : "Bearer", expiresIn };
+  return { token, tokenType, expiresIn };
 }
 
 /** Signs an ID token (OIDC Core §2) with `at_hash`/`c_hash` for what travels with it. */
