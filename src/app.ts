@@ -29,8 +29,15 @@ export function createApp(): Hono<AppEnv> {
   app.use("*", outpostClientIp());
   app.use("*", async (c, next) => {
     await next();
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Referrer-Policy", "same-origin");
+    // On the response's own headers: `c.header()` after the handler rebuilds the Response (and
+    // its body stream) once per call. Responses of `fetch()` (Worker assets) have immutable ones.
+    try {
+      c.res.headers.set("X-Content-Type-Options", "nosniff");
+      c.res.headers.set("Referrer-Policy", "same-origin");
+    } catch {
+      c.header("X-Content-Type-Options", "nosniff");
+      c.header("Referrer-Policy", "same-origin");
+    }
   });
 
   app.route("/-/health", healthRoutes());

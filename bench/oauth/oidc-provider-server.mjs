@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The peer of bench/oauth/run.mjs: oidc-provider 9 on an unbounded in-memory adapter (its most
 // favourable storage; the built-in quick-start adapter is an LRU that evicts codes and grants
-// under this load), configured to do the same work as Threshold per request: RS256-signed JWT
-// access tokens (resource indicator with accessTokenFormat "jwt"), RS256 ID tokens, refresh
+// under this load), configured to do the same work as Threshold per request: JWT
+// access tokens (resource indicator with accessTokenFormat "jwt"), ID tokens signed with OIDC_ALG (RS256 or ES256), refresh
 // tokens for offline_access, client_secret_basic. `/__mint?n=N` (bench harness only, not
 // measured) creates N authorization codes through oidc-provider's own models.
 //
@@ -18,8 +18,10 @@ import pg from "pg";
 const CLIENT = { client_id: "bench-client", client_secret: "bench-secret-".padEnd(64, "s") };
 const REDIRECT = "https://rp.example.com/callback";
 const RESOURCE = "https://api.example.com";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const jwk = { ...privateKey.export({ format: "jwk" }), use: "sig", alg: "RS256", kid: "bench" };
+// OIDC_ALG: RS256 (RSA-2048, default) or ES256 (P-256), for access and ID tokens alike.
+const ALG = process.env.OIDC_ALG || "RS256";
+const { privateKey } = ALG === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("rsa", { modulusLength: 2048 });
+const jwk = { ...privateKey.export({ format: "jwk" }), use: "sig", alg: ALG, kid: "bench" };
 
 /** oidc-provider's adapter interface over plain Maps (one per model). */
 const stores = new Map();
@@ -103,7 +105,7 @@ const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
   adapter: process.env.OIDC_DATABASE_URL ? await postgresAdapter(process.env.OIDC_DATABASE_URL) : MemoryAdapter,
-  clients: [{ ...CLIENT, redirect_uris: [REDIRECT], grant_types: ["authorization_code", "refresh_token", "client_credentials"], response_types: ["code"] }],
+  clients: [{ ...CLIENT, redirect_uris: [REDIRECT], grant_types: ["authorization_code", "refresh_token", "client_credentials"], response_types: ["code"], id_token_signed_response_alg: ALG }],
   jwks: { keys: [jwk] },
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com`, name: "Bench User" }) }),
   features: {
@@ -113,7 +115,7 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: () => RESOURCE,
       useGrantedResource: () => true,
-      getResourceServerInfo: () => ({ scope: "api", audience: RESOURCE, accessTokenFormat: "jwt", accessTokenTTL: 3600, jwt: { sign: { alg: "RS256" } } }),
+      getResourceServerInfo: () => ({ scope: "api", audience: RESOURCE, accessTokenFormat: "jwt", accessTokenTTL: 3600, jwt: { sign: { alg: ALG } } }),
     },
   },
   pkce: { required: () => false },

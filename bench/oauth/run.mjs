@@ -3,12 +3,15 @@
 // `wrangler dev` (Neon driver through the local WebSocket proxy, as in test/e2e/worker.test.ts)
 // and oidc-provider 9 (bench/oauth/oidc-provider-server.mjs) under the same load, one after the
 // other on this machine, with autocannon:
-//   client_credentials   POST token, client_secret_basic → RS256 JWT access token
+//   client_credentials   POST token, client_secret_basic → JWT access token
 //   code + refresh       per connection: redeem a fresh code (access + ID + refresh token), then
 //                        refresh it (rotation) — codes are minted beforehand, outside the timing
-// Prints req/s, p50, p99 per target and scenario, and Threshold's ratio to oidc-provider.
+// once per signing algorithm: RS256 (RSA-2048, the install default) and ES256 (P-256), the same
+// algorithm on both sides. Prints req/s, p50, p99 per target, algorithm and scenario, and
+// Threshold's ratio to oidc-provider.
 //
-//   node bench/oauth/run.mjs [--duration=10] [--connections=10] [--codes=1500] [--only=node,worker,oidc-provider,oidc-provider-pg]
+//   node bench/oauth/run.mjs [--duration=10] [--connections=10] [--codes=1500] [--alg=RS256,ES256]
+//                            [--only=node,worker,oidc-provider,oidc-provider-pg]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (the server; a fresh database is
 //   created in it and dropped at the end)
 //   BENCH_CPU_PROF=/tmp/prof  writes a V8 CPU profile of the Node host (--cpu-prof) there
@@ -37,6 +40,8 @@ const DURATION = Number(args.duration ?? 10);
 const CONNECTIONS = Number(args.connections ?? 10);
 const CODES = Number(args.codes ?? 1500);
 const ONLY = new Set((args.only ?? "node,worker,oidc-provider,oidc-provider-pg").split(","));
+const ALGS = (args.alg ?? "RS256,ES256").split(",");
+if (ALGS.some((a) => a !== "RS256" && a !== "ES256")) throw new Error("--alg takes RS256 and/or ES256");
 const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECRET = "bench-oauth-secret-key-".padEnd(48, "k");
 const REDIRECT = "https://rp.example.com/callback";
@@ -45,6 +50,7 @@ register();
 const { loadConfig } = await import("../../src/core/config.ts");
 const { buildNodeDeps } = await import("../../src/node/deps.ts");
 const { createOAuth2Provider } = await import("../../src/protocols/oauth2/settings.ts");
+const { generateKeyPairRow } = await import("../../src/protocols/oauth2/keys.ts");
 const { sha256Hex } = await import("../../src/core/encoding.ts");
 const { startNeonWsProxy } = await import("../../test/support/neon-ws-proxy.ts");
 
@@ -210,39 +216,45 @@ async function setupThreshold() {
   await deps.applyDefaults();
   const user = await deps.store.users.create({ username: "bench", name: "Bench User", email: "bench@example.com", emailVerified: true });
   const flow = await deps.store.flows.bySlug("default-provider-authorization-implicit-consent");
-  const created = await createOAuth2Provider(deps, {
-    name: "bench",
-    authorizationFlowPk: flow.pk,
-    settings: { redirect_uris: [{ matching_mode: "strict", url: REDIRECT }], access_code_validity: "minutes=10" },
-  });
-  await deps.store.oauth2.createApplication({ name: "bench", slug: "bench", providerPk: created.provider.pk });
-  const mint = async (n) => {
-    const codes = [];
-    const expires = new Date(Date.now() + 10 * 60_000);
-    for (let i = 0; i < n; i++) {
-      const code = randomBytes(32).toString("base64url");
-      await deps.store.oauth2.createCode({
-        codeHash: await sha256Hex(code),
-        providerPk: created.provider.pk,
-        userPk: user.pk,
-        redirectUri: REDIRECT,
-        scope: ["openid", "email", "profile", "offline_access"],
-        nonce: null,
-        codeChallenge: null,
-        codeChallengeMethod: null,
-        authTime: new Date(),
-        sessionId: null,
-        expires,
-      });
-      codes.push(code);
-    }
-    return codes;
-  };
+  // One provider per algorithm: RS256 signs with the install's default key, ES256 with a P-256 pair.
+  const ecPair = await deps.store.crypto.create(await generateKeyPairRow(deps, "ES256", "bench ES256"));
+  const clients = {};
+  for (const alg of ALGS) {
+    const created = await createOAuth2Provider(deps, {
+      name: `bench-${alg}`,
+      authorizationFlowPk: flow.pk,
+      settings: { redirect_uris: [{ matching_mode: "strict", url: REDIRECT }], access_code_validity: "minutes=10", ...(alg === "ES256" ? { signing_key: ecPair.pk } : {}) },
+    });
+    await deps.store.oauth2.createApplication({ name: `bench-${alg}`, slug: `bench-${alg.toLowerCase()}`, providerPk: created.provider.pk });
+    clients[alg] = { clientId: created.clientId, clientSecret: created.clientSecret, mint: minter(created.provider.pk) };
+  }
+  function minter(providerPk) {
+    return async (n) => {
+      const codes = [];
+      const expires = new Date(Date.now() + 10 * 60_000);
+      for (let i = 0; i < n; i++) {
+        const code = randomBytes(32).toString("base64url");
+        await deps.store.oauth2.createCode({
+          codeHash: await sha256Hex(code),
+          providerPk,
+          userPk: user.pk,
+          redirectUri: REDIRECT,
+          scope: ["openid", "email", "profile", "offline_access"],
+          nonce: null,
+          codeChallenge: null,
+          codeChallengeMethod: null,
+          authTime: new Date(),
+          sessionId: null,
+          expires,
+        });
+        codes.push(code);
+      }
+      return codes;
+    };
+  }
   return {
     databaseUrl,
-    clientId: created.clientId,
-    clientSecret: created.clientSecret,
-    mint,
+    clients,
     async drop() {
       await deps.shutdown();
       const a = new pg.Client({ connectionString: SERVER_URL });
@@ -290,8 +302,8 @@ async function startWorker(th) {
   };
 }
 
-async function startOidcProvider(databaseUrl) {
-  const proc = spawnChild(process.execPath, [join(here, "oidc-provider-server.mjs")], { PORT: "0", NODE_ENV: "production", OIDC_DATABASE_URL: databaseUrl ?? "" });
+async function startOidcProvider(databaseUrl, alg) {
+  const proc = spawnChild(process.execPath, [join(here, "oidc-provider-server.mjs")], { PORT: "0", NODE_ENV: "production", OIDC_DATABASE_URL: databaseUrl ?? "", OIDC_ALG: alg });
   const info = await new Promise((res, rej) => {
     const t = setTimeout(() => rej(new Error(`oidc-provider did not start:\n${proc.output()}`)), 30_000);
     proc.child.stdout.on("data", () => {
@@ -315,44 +327,44 @@ const fmt = (n, d = 1) => (n === undefined || Number.isNaN(n) ? "-" : n.toFixed(
 
 async function main() {
   const results = [];
-  const record = (target, scenario, s) => {
-    results.push({ target, scenario, ...s });
+  const record = (target, alg, scenario, s) => {
+    results.push({ target, alg, scenario, ...s });
     const extra = s.bad ? `, ${s.bad} failed grants` : s.non2xx ? `, ${s.non2xx} non-2xx` : "";
-    console.error(`  ${target.padEnd(26)} ${scenario.padEnd(18)} ${fmt(s.rps).padStart(8)} req/s  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms${extra}`);
+    console.error(`  ${target.padEnd(26)} ${alg} ${scenario.padEnd(18)} ${fmt(s.rps).padStart(8)} req/s  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms${extra}`);
   };
-  console.error(`bench/oauth: ${CONNECTIONS} connections, client_credentials ${DURATION} s, code+refresh ${CODES} pairs\n`);
+  console.error(`bench/oauth: ${CONNECTIONS} connections, client_credentials ${DURATION} s, code+refresh ${CODES} pairs, ${ALGS.join(" and ")}\n`);
 
   const th = ONLY.has("node") || ONLY.has("worker") || ONLY.has("oidc-provider-pg") ? await setupThreshold() : null;
-  for (const [name, url] of [["oidc-provider", null], ["oidc-provider-pg", th?.databaseUrl]]) {
-    if (!ONLY.has(name)) continue;
-    const label = url ? "oidc-provider 9 (pg)" : "oidc-provider 9 (memory)";
-    const op = await startOidcProvider(url);
-    try {
-      record(label, "client_credentials", await clientCredentials(op));
-      record(label, "code + refresh", await codeAndRefresh(op));
-    } finally {
-      await op.stop();
+  for (const alg of ALGS) {
+    for (const [name, url] of [["oidc-provider", null], ["oidc-provider-pg", th?.databaseUrl]]) {
+      if (!ONLY.has(name)) continue;
+      const label = url ? "oidc-provider 9 (pg)" : "oidc-provider 9 (memory)";
+      const op = await startOidcProvider(url, alg);
+      try {
+        record(label, alg, "client_credentials", await clientCredentials(op));
+        record(label, alg, "code + refresh", await codeAndRefresh(op));
+      } finally {
+        await op.stop();
+      }
     }
   }
   if (ONLY.has("node") || ONLY.has("worker")) {
-    const target = (base) => ({ ...th, tokenUrl: `${base}/application/o/token/`, ccScope: "openid", redirect: REDIRECT });
+    const target = (base, alg) => ({ ...th.clients[alg], tokenUrl: `${base}/application/o/token/`, ccScope: "openid", redirect: REDIRECT });
+    const hosts = [
+      ["node", "threshold node (pg)", startNodeHost],
+      ["worker", "threshold worker (neon)", startWorker],
+    ];
     try {
-      if (ONLY.has("node")) {
-        const node = await startNodeHost(th);
+      for (const [key, label, start] of hosts) {
+        if (!ONLY.has(key)) continue;
+        const host = await start(th);
         try {
-          record("threshold node (pg)", "client_credentials", await clientCredentials(target(node.base)));
-          record("threshold node (pg)", "code + refresh", await codeAndRefresh(target(node.base)));
+          for (const alg of ALGS) {
+            record(label, alg, "client_credentials", await clientCredentials(target(host.base, alg)));
+            record(label, alg, "code + refresh", await codeAndRefresh(target(host.base, alg)));
+          }
         } finally {
-          await node.stop();
-        }
-      }
-      if (ONLY.has("worker")) {
-        const worker = await startWorker(th);
-        try {
-          record("threshold worker (neon)", "client_credentials", await clientCredentials(target(worker.base)));
-          record("threshold worker (neon)", "code + refresh", await codeAndRefresh(target(worker.base)));
-        } finally {
-          await worker.stop();
+          await host.stop();
         }
       }
     } finally {
@@ -360,17 +372,19 @@ async function main() {
     }
   } else await th?.drop();
 
-  const peerOf = (r, storage) => results.find((p) => p.target === `oidc-provider 9 (${storage})` && p.scenario === r.scenario);
+  const peerOf = (r, storage) => results.find((p) => p.target === `oidc-provider 9 (${storage})` && p.alg === r.alg && p.scenario === r.scenario);
   const ratio = (r, storage) => (peerOf(r, storage) && r.target.startsWith("threshold") ? `${fmt(r.rps / peerOf(r, storage).rps, 2)}×` : "");
-  console.log("\n| target | scenario | req/s | p50 ms | p99 ms | ÷ oidc-provider (memory) | ÷ oidc-provider (pg) |\n|---|---|---:|---:|---:|---:|---:|");
+  console.log("\n| target | alg | scenario | req/s | p50 ms | p99 ms | ÷ oidc-provider (memory) | ÷ oidc-provider (pg) |\n|---|---|---|---:|---:|---:|---:|---:|");
   for (const r of results) {
-    console.log(`| ${r.target} | ${r.scenario} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${ratio(r, "memory")} | ${ratio(r, "pg")} |`);
+    console.log(`| ${r.target} | ${r.alg} | ${r.scenario} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${ratio(r, "memory")} | ${ratio(r, "pg")} |`);
   }
-  const cc = results.find((r) => r.target.startsWith("threshold node") && r.scenario === "client_credentials");
-  const peer = results.find((r) => r.target === "oidc-provider 9 (memory)" && r.scenario === "client_credentials");
-  if (cc && peer) {
-    const ok = cc.rps >= 2 * peer.rps && cc.p99 <= 10;
-    console.log(`\nGoal (Node host, client_credentials ≥ 2× oidc-provider and p99 ≤ 10 ms): ${ok ? "met" : "NOT met"}`);
+  for (const alg of ALGS) {
+    const cc = results.find((r) => r.target.startsWith("threshold node") && r.alg === alg && r.scenario === "client_credentials");
+    const peer = results.find((r) => r.target === "oidc-provider 9 (memory)" && r.alg === alg && r.scenario === "client_credentials");
+    if (cc && peer) {
+      const ok = cc.rps >= 2 * peer.rps && cc.p99 <= 10;
+      console.log(`Goal ${alg} (Node host, client_credentials ≥ 2× oidc-provider and p99 ≤ 10 ms): ${ok ? "met" : "NOT met"} (${fmt(cc.rps / peer.rps, 2)}×, p99 ${fmt(cc.p99)} ms)`);
+    }
   }
 }
 

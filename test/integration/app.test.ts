@@ -41,6 +41,24 @@ describe("app on the Node adapters (PGlite, memory cache, in-process queue)", ()
     expect(await res.json()).toEqual({ status: "unavailable", checks: { database: "ok", cache: "failing" } });
   });
 
+  it("sets nosniff and Referrer-Policy on every kind of response, immutable headers included", async () => {
+    const withImmutable = createApp();
+    // Response.redirect's headers are immutable, like those of fetch() (Worker assets).
+    withImmutable.get("/__immutable", () => Response.redirect("https://example.com/", 302));
+    const responses = [
+      await req("/-/health/live/"), // JSON
+      await req("/nope/"), // HTML error page
+      await req("/"), // redirect
+      await req("/application/o/token/", { method: "POST" }), // OAuth error JSON
+      await withImmutable.request("/__immutable", {}, deps),
+    ];
+    for (const res of responses) {
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("same-origin");
+    }
+    expect(responses[4]!.status).toBe(302);
+  });
+
   it("gives every response a request id and keeps a well-formed incoming one", async () => {
     const a = await req("/-/health/live/");
     expect(a.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);

@@ -114,9 +114,21 @@ export interface OAuth2Provider extends Omit<OAuth2ProviderRecord, "settings"> {
   mappings: ScopeMapping[];
 }
 
+// Parsed providers by record: the repository's client cache hands out the same record object for
+// a few seconds, and validating its settings again on every token request is waste.
+const parsedProviders = new WeakMap<OAuth2ProviderRecord, OAuth2Provider>();
+
 /** Parses a stored provider; null when its settings are unusable (logged as a configuration error). */
 export function parseProvider(deps: Deps, record: OAuth2ProviderRecord | null): OAuth2Provider | null {
   if (!record) return null;
+  const hit = parsedProviders.get(record);
+  if (hit) return hit;
+  const provider = parseProviderRecord(deps, record);
+  if (provider) parsedProviders.set(record, provider);
+  return provider;
+}
+
+function parseProviderRecord(deps: Deps, record: OAuth2ProviderRecord): OAuth2Provider | null {
   const parsed = oauth2Settings.safeParse(record.settings);
   if (!parsed.success) {
     deps.logger.error("invalid oauth2 provider settings", { provider: record.pk, issues: parsed.error.issues.map((i) => i.message) });
