@@ -113,6 +113,8 @@ export interface OAuth2Repository {
   deleteProviderWithApplication(pk: number): Promise<boolean>;
 
   createCode(c: NewAuthorizationCode): Promise<AuthorizationCode>;
+  /** The code by hash, used or not (nothing is consumed). */
+  codeByHash(codeHash: string): Promise<(AuthorizationCode & { used: boolean }) | null>;
   /** Marks the code used in one conditional UPDATE … RETURNING (RFC 6749 §4.1.2 single use). */
   redeemCode(codeHash: string, now: Date): Promise<CodeRedemption>;
 

@@ -181,6 +181,11 @@ export function oauth2Repository(db: Db): OAuth2Repository {
       return toCode(row!);
     },
 
+    async codeByHash(codeHash) {
+      const [row] = await db.select().from(oauth2AuthorizationCodes).where(eq(oauth2AuthorizationCodes.codeHash, codeHash)).limit(1);
+      return row ? { ...toCode(row), used: row.used } : null;
+    },
+
     async redeemCode(codeHash, now) {
       const [won] = await db
         .update(oauth2AuthorizationCodes)
@@ -240,16 +245,29 @@ export function oauth2Repository(db: Db): OAuth2Repository {
       return seen && (seen.used || seen.revoked) ? { kind: "reused", token: toRefresh(seen) } : { kind: "invalid" };
     },
 
+    // Replays arrive in bursts (a leaked token tried by many clients at once), and two multi-row
+    // UPDATEs of the same rows can lock them in different orders and deadlock: revocations of one
+    // code or family take a transaction-scoped advisory lock first, and skip rows already revoked.
     async revokeByCode(codeId) {
-      const a = await db.update(oauth2AccessTokens).set({ revoked: true }).where(eq(oauth2AccessTokens.authCodeId, codeId)).returning({ id: oauth2AccessTokens.id });
-      const r = await db.update(oauth2RefreshTokens).set({ revoked: true }).where(eq(oauth2RefreshTokens.authCodeId, codeId)).returning({ id: oauth2RefreshTokens.id });
-      return a.length + r.length;
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`oauth2-code:${codeId}`}))`);
+        const at = oauth2AccessTokens;
+        const rt = oauth2RefreshTokens;
+        const a = await tx.update(at).set({ revoked: true }).where(and(eq(at.authCodeId, codeId), eq(at.revoked, false))).returning({ id: at.id });
+        const r = await tx.update(rt).set({ revoked: true }).where(and(eq(rt.authCodeId, codeId), eq(rt.revoked, false))).returning({ id: rt.id });
+        return a.length + r.length;
+      });
     },
 
     async revokeFamily(familyId) {
-      const r = await db.update(oauth2RefreshTokens).set({ revoked: true }).where(eq(oauth2RefreshTokens.familyId, familyId)).returning({ id: oauth2RefreshTokens.id });
-      const a = await db.update(oauth2AccessTokens).set({ revoked: true }).where(eq(oauth2AccessTokens.familyId, familyId)).returning({ id: oauth2AccessTokens.id });
-      return a.length + r.length;
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`oauth2-family:${familyId}`}))`);
+        const at = oauth2AccessTokens;
+        const rt = oauth2RefreshTokens;
+        const r = await tx.update(rt).set({ revoked: true }).where(and(eq(rt.familyId, familyId), eq(rt.revoked, false))).returning({ id: rt.id });
+        const a = await tx.update(at).set({ revoked: true }).where(and(eq(at.familyId, familyId), eq(at.revoked, false))).returning({ id: at.id });
+        return a.length + r.length;
+      });
     },
 
     async revokeAccessToken(tokenHash, providerPk) {
@@ -267,10 +285,18 @@ export function oauth2Repository(db: Db): OAuth2Repository {
 
     async revokeRefreshToken(tokenHash, providerPk) {
       const t = oauth2RefreshTokens;
-      const rows = await db.update(t).set({ revoked: true }).where(and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk))).returning({ familyId: t.familyId });
-      // RFC 7009 §2.1: revoking a refresh token should also invalidate the grant's access tokens.
-      if (rows[0]) await db.update(oauth2AccessTokens).set({ revoked: true }).where(eq(oauth2AccessTokens.familyId, rows[0].familyId));
-      return rows.length > 0;
+      const match = and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk));
+      const [found] = await db.select({ familyId: t.familyId }).from(t).where(match).limit(1);
+      if (!found) return false;
+      return db.transaction(async (tx) => {
+        // The family's lock before any row lock: the order revokeFamily takes them in.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`oauth2-family:${found.familyId}`}))`);
+        const rows = await tx.update(t).set({ revoked: true }).where(match).returning({ id: t.id });
+        // RFC 7009 §2.1: revoking a refresh token should also invalidate the grant's access tokens.
+        const at = oauth2AccessTokens;
+        if (rows[0]) await tx.update(at).set({ revoked: true }).where(and(eq(at.familyId, found.familyId), eq(at.revoked, false)));
+        return rows.length > 0;
+      });
     },
 
     async listProviders() {

@@ -1,7 +1,8 @@
 /**
  * The token endpoint (RFC 6749 §3.2): client authentication, the DPoP proof (RFC 9449), then one
- * grant handler per `grant_type`. Codes and refresh tokens are consumed with conditional UPDATEs,
- * so concurrent redemptions cannot both win; replays revoke what the first redemption issued.
+ * grant handler per `grant_type`. Codes and refresh tokens are consumed with conditional UPDATEs in
+ * the transaction that stores their tokens, so concurrent redemptions cannot both win and nothing
+ * is spent without its successor stored; replays revoke what the first redemption issued.
  */
 import { sha256Hex, base64url, utf8, timingSafeEqual } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
@@ -13,7 +14,8 @@ import { DEVICE_CODE_GRANT, redeemDeviceCode } from "./device.js";
 import { verifyDpop } from "./dpop.js";
 import { BASE_PATH, issuerOf } from "./provider.js";
 import { narrowResources, parseResources } from "./resource.js";
-import { issueTokens, type AuthContext, type IssuedTokens } from "./tokens.js";
+import type { AuthorizationCode, RefreshToken } from "../../ports/oauth2.js";
+import { issueTokens, prepareTokens, saveTokens, type AuthContext, type IssuedTokens } from "./tokens.js";
 
 export interface TokenRequest {
   deps: Deps;
@@ -65,34 +67,60 @@ async function pkceMatches(verifier: string, challenge: string): Promise<boolean
   return timingSafeEqual(base64url(digest), challenge);
 }
 
+/** RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it. */
+async function codeReplayed(r: TokenRequest, code: AuthorizationCode): Promise<never> {
+  const revoked = await r.deps.store.oauth2.revokeByCode(code.id);
+  await recordEvent(r.deps, { action: "suspicious_request", clientIp: r.clientIp, context: { reason: "authorization code reused", provider: r.client.provider.pk, revoked } });
+  throw invalidGrant("The authorization code has already been used.");
+}
+
+/** Why `grant` cannot be redeemed by this request, or null. */
+async function codeGrantError(r: TokenRequest, grant: AuthorizationCode, redirectUri: string, verifier: string | null): Promise<OAuthError | null> {
+  const { client } = r;
+  if (grant.providerPk !== client.provider.pk) return invalidGrant("The authorization code was issued to another client.");
+  if (grant.redirectUri !== redirectUri) return invalidGrant("redirect_uri does not match the authorization request.");
+  if (grant.codeChallenge) {
+    if (!verifier || !(await pkceMatches(verifier, grant.codeChallenge))) return invalidGrant("PKCE verification failed.");
+  } else if (verifier) {
+    return invalidGrant("code_verifier sent without a code_challenge.");
+  }
+  if (!client.confidential && !grant.codeChallenge) return invalidGrant("PKCE is required for public clients.");
+  return null;
+}
+
+/**
+ * The code is read, checked and its tokens signed first; then one transaction marks it used (a
+ * conditional UPDATE: of concurrent redemptions exactly one wins) and stores the tokens, so a code
+ * is never spent without its tokens stored, and a replay can only see it used once they are.
+ * A failed check spends the code too.
+ */
 async function authorizationCode(r: TokenRequest): Promise<IssuedTokens> {
   const { deps, form, client } = r;
   const code = param(form, "code")!;
   const redirectUri = param(form, "redirect_uri")!;
   const verifier = param(form, "code_verifier", false);
-  const redemption = await deps.store.oauth2.redeemCode(await sha256Hex(code), deps.clock.now());
-  if (redemption.kind === "reused") {
-    // RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it.
-    const revoked = await deps.store.oauth2.revokeByCode(redemption.code.id);
-    await recordEvent(deps, { action: "suspicious_request", clientIp: r.clientIp, context: { reason: "authorization code reused", provider: client.provider.pk, revoked } });
-    throw invalidGrant("The authorization code has already been used.");
+  const codeHash = await sha256Hex(code);
+  const now = deps.clock.now();
+  const grant = await deps.store.oauth2.codeByHash(codeHash);
+  if (grant?.used) return codeReplayed(r, grant);
+  if (!grant || grant.expires <= now) throw invalidGrant("The authorization code is invalid or expired.");
+  const spend = async (err: OAuthError): Promise<never> => {
+    const spent = await deps.store.oauth2.redeemCode(codeHash, now);
+    if (spent.kind === "reused") return codeReplayed(r, spent.code);
+    throw err;
+  };
+  const failure = await codeGrantError(r, grant, redirectUri, verifier);
+  if (failure) return spend(failure);
+  try {
+    checkBinding(grant.dpopJkt, r);
+  } catch (err) {
+    return spend(err as OAuthError);
   }
-  if (redemption.kind === "invalid") throw invalidGrant("The authorization code is invalid or expired.");
-  const grant = redemption.code;
-  if (grant.providerPk !== client.provider.pk) throw invalidGrant("The authorization code was issued to another client.");
-  if (grant.redirectUri !== redirectUri) throw invalidGrant("redirect_uri does not match the authorization request.");
-  if (grant.codeChallenge) {
-    if (!verifier || !(await pkceMatches(verifier, grant.codeChallenge))) throw invalidGrant("PKCE verification failed.");
-  } else if (verifier) {
-    throw invalidGrant("code_verifier sent without a code_challenge.");
-  }
-  if (!client.confidential && !grant.codeChallenge) throw invalidGrant("PKCE is required for public clients.");
-  checkBinding(grant.dpopJkt, r);
   const resource = narrowResources(form, grant.resource ?? []);
   const user = await deps.store.users.byPk(grant.userPk);
-  if (!user || !user.isActive) throw invalidGrant("The user is no longer active.");
+  if (!user || !user.isActive) return spend(invalidGrant("The user is no longer active."));
   const auth: AuthContext = { authTime: Math.floor(grant.authTime.getTime() / 1000), nonce: grant.nonce, sid: grant.sessionId, amr: await loginAmr(deps, user.pk, grant.authTime) };
-  return issueTokens(deps, {
+  const prepared = await prepareTokens(deps, {
     provider: client.provider,
     issuer: issuerOf(r.origin, client.provider),
     user,
@@ -102,6 +130,14 @@ async function authorizationCode(r: TokenRequest): Promise<IssuedTokens> {
     dpopJkt: dpopFor(r),
     resource,
   });
+  const redemption = await deps.store.transaction(async (tx) => {
+    const won = await tx.oauth2.redeemCode(codeHash, now);
+    if (won.kind === "ok") await saveTokens(tx, prepared);
+    return won;
+  });
+  if (redemption.kind === "reused") return codeReplayed(r, redemption.code);
+  if (redemption.kind === "invalid") throw invalidGrant("The authorization code is invalid or expired.");
+  return prepared.out;
 }
 
 function narrowScope(form: URLSearchParams, granted: string[]): string[] {
@@ -112,29 +148,34 @@ function narrowScope(form: URLSearchParams, granted: string[]): string[] {
   return scope;
 }
 
+/** Reuse detection: a rotated or revoked token presented again revokes the whole family. */
+async function refreshReplayed(r: TokenRequest, token: RefreshToken): Promise<never> {
+  const { deps, client } = r;
+  const revoked = await deps.store.oauth2.revokeFamily(token.familyId);
+  const user = await deps.store.users.byPk(token.userPk);
+  await recordEvent(deps, {
+    action: "suspicious_request",
+    user,
+    clientIp: r.clientIp,
+    context: { reason: "refresh token reused", provider: client.provider.pk, family: token.familyId, revoked },
+  });
+  throw invalidGrant("The refresh token is invalid.");
+}
+
+/**
+ * Rotation: the token is read and checked and the new tokens signed first; then one transaction
+ * marks it used (conditional UPDATE: one of concurrent rotations wins, the others are replays)
+ * and stores its successors, so a client never loses its token to a failure half-way.
+ */
 async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
   const { deps, form, client } = r;
   const token = param(form, "refresh_token")!;
-  // Checked before rotation, so a request without the bound key's proof spends nothing.
-  if (token.length <= 512) {
-    const current = await deps.store.oauth2.refreshTokenByHash(await sha256Hex(token));
-    if (current && current.providerPk === client.provider.pk && !current.used && !current.revoked) checkBinding(current.dpopJkt, r);
-  }
-  const rotation = await deps.store.oauth2.rotateRefreshToken(await sha256Hex(token), client.provider.pk, deps.clock.now());
-  if (rotation.kind === "reused") {
-    // Reuse detection: a rotated or revoked token presented again revokes the whole family.
-    const revoked = await deps.store.oauth2.revokeFamily(rotation.token.familyId);
-    const user = await deps.store.users.byPk(rotation.token.userPk);
-    await recordEvent(deps, {
-      action: "suspicious_request",
-      user,
-      clientIp: r.clientIp,
-      context: { reason: "refresh token reused", provider: client.provider.pk, family: rotation.token.familyId, revoked },
-    });
-    throw invalidGrant("The refresh token is invalid.");
-  }
-  if (rotation.kind === "invalid") throw invalidGrant("The refresh token is invalid or expired.");
-  const old = rotation.token;
+  const hash = await sha256Hex(token);
+  const now = deps.clock.now();
+  const old = token.length <= 512 ? await deps.store.oauth2.refreshTokenByHash(hash) : null;
+  if (!old || old.providerPk !== client.provider.pk) throw invalidGrant("The refresh token is invalid or expired.");
+  if (old.used || old.revoked) return refreshReplayed(r, old);
+  if (old.expires <= now) throw invalidGrant("The refresh token is invalid or expired.");
   checkBinding(old.dpopJkt, r);
   const resource = narrowResources(form, old.resource ?? []);
   const user = await deps.store.users.byPk(old.userPk);
@@ -142,7 +183,7 @@ async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
   const scope = narrowScope(form, old.scope);
   const ctx = old.idTokenContext as Partial<AuthContext>;
   const auth: AuthContext = { authTime: Number(ctx.authTime) || 0, sid: ctx.sid ?? null, ...(Array.isArray(ctx.amr) ? { amr: ctx.amr } : {}) };
-  return issueTokens(deps, {
+  const prepared = await prepareTokens(deps, {
     provider: client.provider,
     issuer: issuerOf(r.origin, client.provider),
     user,
@@ -154,6 +195,14 @@ async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
     dpopJkt: dpopFor(r),
     resource,
   });
+  const rotation = await deps.store.transaction(async (tx) => {
+    const won = await tx.oauth2.rotateRefreshToken(hash, client.provider.pk, now);
+    if (won.kind === "ok") await saveTokens(tx, prepared);
+    return won;
+  });
+  if (rotation.kind === "reused") return refreshReplayed(r, rotation.token);
+  if (rotation.kind === "invalid") throw invalidGrant("The refresh token is invalid or expired.");
+  return prepared.out;
 }
 
 async function clientCredentials(r: TokenRequest): Promise<IssuedTokens> {

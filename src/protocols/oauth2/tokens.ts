@@ -6,7 +6,8 @@
 import { SignJWT } from "jose";
 import { base64url, sha256Hex, utf8 } from "../../core/encoding.js";
 import type { Deps } from "../../deps.js";
-import type { User } from "../../ports/store.js";
+import type { NewAccessToken, NewRefreshToken } from "../../ports/oauth2.js";
+import type { Repositories, User } from "../../ports/store.js";
 import { scopeClaims, subjectOf } from "./claims.js";
 import { chosenKeyPair, defaultKeyPair, signingKey, type SigningKey } from "./keys.js";
 import type { OAuth2Provider } from "./settings.js";
@@ -71,6 +72,8 @@ interface AccessTokenOut {
   token: string;
   tokenType: "Bearer" | "DPoP";
   expiresIn: number;
+  /** What to store (null: client_credentials tokens are not stored). */
+  row: NewAccessToken | null;
 }
 
 /**
@@ -81,7 +84,7 @@ interface AccessTokenOut {
 export const STATELESS_JTI_PREFIX = "cc.";
 
 /**
- * Signs an access token (RFC 9068 `at+jwt`) and records a hash of it — except for
+ * Signs an access token (RFC 9068 `at+jwt`) and prepares the row with its hash — except for
  * client_credentials: no user, no session, no refresh family, nothing for a later revocation to
  * cascade from, so the signed JWT is the whole token (as Keycloak's transient client sessions and
  * oidc-provider's JWT tokens). Introspection verifies it and revocation records it as a revoked
@@ -101,18 +104,18 @@ async function issueAccessToken(deps: Deps, key: SigningKey, input: IssueInput, 
   const jti = user ? deps.random.token(16) : `${STATELESS_JTI_PREFIX}${deps.random.token(16)}`;
   const token = await sign(key, { ...base, azp: clientId, client_id: clientId, scope: scope.join(" "), jti }, "at+jwt");
   const tokenType = input.dpopJkt ? "DPoP" : "Bearer";
-  if (!user) return { token, tokenType, expiresIn };
-  await deps.store.oauth2.createAccessToken({
+  if (!user) return { token, tokenType, expiresIn, row: null };
+  const row: NewAccessToken = {
     tokenHash: await sha256Hex(token),
     providerPk: provider.pk,
-    userPk: user?.pk ?? null,
+    userPk: user.pk,
     scope,
     claims: { ...base, scope: scope.join(" "), client_id: clientId },
     authCodeId: input.authCodeId ?? null,
     familyId,
     expires: new Date((now + expiresIn) * 1000),
-  });
-  return { token, tokenType, expiresIn };
+  };
+  return { token, tokenType, expiresIn, row };
 }
 
 /** Signs an ID token (OIDC Core §2) with `at_hash`/`c_hash` for what travels with it. */
@@ -141,8 +144,19 @@ export async function signIdToken(deps: Deps, key: SigningKey, input: IssueInput
   });
 }
 
-/** Issues the access token (+ ID token with `openid`, + refresh token with `offline_access`). */
-export async function issueTokens(deps: Deps, input: IssueInput): Promise<IssuedTokens> {
+/** Signed tokens for the response, and the rows that must be stored before it is sent. */
+export interface PreparedTokens {
+  out: IssuedTokens;
+  access: NewAccessToken | null;
+  refresh: NewRefreshToken | null;
+}
+
+/**
+ * Signs the access token (+ ID token with `openid`) and makes the refresh token (with
+ * `offline_access`) without writing anything: grants that consume something (a code, a refresh
+ * token) store the rows in the same transaction as the consumption (`saveTokens`).
+ */
+export async function prepareTokens(deps: Deps, input: IssueInput): Promise<PreparedTokens> {
   const { provider, user, scope } = input;
   const key = await providerKey(deps, provider);
   const wantsRefresh = !input.noRefresh && !!user && !!input.auth && scope.includes("offline_access");
@@ -150,9 +164,10 @@ export async function issueTokens(deps: Deps, input: IssueInput): Promise<Issued
   const access = await issueAccessToken(deps, key, input, familyId);
   const out: IssuedTokens = { access_token: access.token, token_type: access.tokenType, expires_in: access.expiresIn, scope: scope.join(" ") };
   if (user && input.auth && scope.includes("openid")) out.id_token = await signIdToken(deps, key, input, access.token);
+  let refresh: NewRefreshToken | null = null;
   if (wantsRefresh && user && input.auth) {
     const refreshToken = deps.random.token(48);
-    await deps.store.oauth2.createRefreshToken({
+    refresh = {
       tokenHash: await sha256Hex(refreshToken),
       providerPk: provider.pk,
       userPk: user.pk,
@@ -164,8 +179,22 @@ export async function issueTokens(deps: Deps, input: IssueInput): Promise<Issued
       dpopJkt: provider.settings.client_type === "public" ? (input.dpopJkt ?? null) : null,
       resource: input.resource ?? [],
       expires: new Date(deps.clock.now().getTime() + provider.lifetimes.refresh),
-    });
+    };
     out.refresh_token = refreshToken;
   }
-  return out;
+  return { out, access: access.row, refresh };
+}
+
+/** Stores prepared token rows through `repos` (call inside a transaction when there are two). */
+export async function saveTokens(repos: Pick<Repositories, "oauth2">, p: PreparedTokens): Promise<void> {
+  if (p.access) await repos.oauth2.createAccessToken(p.access);
+  if (p.refresh) await repos.oauth2.createRefreshToken(p.refresh);
+}
+
+/** Issues the access token (+ ID token with `openid`, + refresh token with `offline_access`). */
+export async function issueTokens(deps: Deps, input: IssueInput): Promise<IssuedTokens> {
+  const p = await prepareTokens(deps, input);
+  if (p.access && p.refresh) await deps.store.transaction((tx) => saveTokens(tx, p));
+  else await saveTokens(deps.store, p);
+  return p.out;
 }
