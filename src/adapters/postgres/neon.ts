@@ -22,6 +22,10 @@ export interface NeonStoreOptions {
   max?: number;
 }
 
+// One read-cache scope per database URL for the isolate's lifetime: stores are made per request,
+// and caches keyed by the request's store (the OAuth2 client cache) would never be hit.
+const cacheScopes = new Map<string, object>();
+
 /**
  * A `Store` on Neon's serverless driver (WebSocket `Pool`, so transactions work). Runs in workerd:
  * create it per request and `close()` it in `waitUntil`. Options apply to this pool's connections
@@ -53,5 +57,7 @@ export function createNeonStore(url: string, opts: NeonStoreOptions = {}): Drizz
     // An idle connection dropped; the pool replaces it on the next query.
   });
   const db = drizzle({ client: pool, schema });
-  return createDrizzleStore(db, "neon", () => pool.end());
+  let scope = cacheScopes.get(url);
+  if (!scope) cacheScopes.set(url, (scope = {}));
+  return createDrizzleStore(db, "neon", () => pool.end(), scope);
 }

@@ -89,7 +89,7 @@ export function forgetClients(): void {
   clientCacheGeneration++;
 }
 
-export function oauth2Repository(db: Db): OAuth2Repository {
+export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Repository {
   // A proxy provider is an OAuth2 provider too (authentik: ProxyProvider subclasses OAuth2Provider).
   const providerWhere = (where: SQL) => providerRowWhere(db, ["oauth2", "proxy"], where);
 
@@ -110,8 +110,8 @@ export function oauth2Repository(db: Db): OAuth2Repository {
     },
 
     async providerByClientId(clientId) {
-      let cache = clientCaches.get(db);
-      if (!cache) clientCaches.set(db, (cache = new Map()));
+      let cache = clientCaches.get(cacheScope);
+      if (!cache) clientCaches.set(cacheScope, (cache = new Map()));
       const hit = cache.get(clientId);
       const now = Date.now();
       if (hit && hit.until > now && hit.generation === clientCacheGeneration) return hit.record;

@@ -25,8 +25,12 @@ export interface DrizzleStore extends Store {
   readonly driver: Driver;
 }
 
-/** The repositories bound to one connection pool or one transaction. */
-export function createRepositories(db: Db): Repositories {
+/**
+ * The repositories bound to one connection pool or one transaction. `cacheScope` names the
+ * database for in-process read caches (default: `db` itself); a Worker makes a store per request,
+ * so it passes one object per database URL to keep them across requests of the isolate.
+ */
+export function createRepositories(db: Db, cacheScope: object = db): Repositories {
   return {
     users: userRepository(db),
     admin: adminRepository(db),
@@ -41,7 +45,7 @@ export function createRepositories(db: Db): Repositories {
     webauthn: webauthnRepository(db),
     devices: deviceRepository(db),
     crypto: cryptoRepository(db),
-    oauth2: oauth2Repository(db),
+    oauth2: oauth2Repository(db, cacheScope),
     outposts: outpostRepository(db),
     saml: samlRepository(db),
     notifications: notificationRepository(db),
@@ -49,10 +53,10 @@ export function createRepositories(db: Db): Repositories {
 }
 
 /** Wraps a drizzle database (any pg driver) as a `Store`. `close` releases the driver. */
-export function createDrizzleStore(db: Db, driver: Driver, close: () => Promise<void>): DrizzleStore {
+export function createDrizzleStore(db: Db, driver: Driver, close: () => Promise<void>, cacheScope: object = db): DrizzleStore {
   let closed: Promise<void> | undefined;
   return {
-    ...createRepositories(db),
+    ...createRepositories(db, cacheScope),
     db,
     driver,
     transaction: (fn) => db.transaction((tx) => fn(createRepositories(tx))),
