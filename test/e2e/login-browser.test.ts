@@ -38,6 +38,9 @@ describe("login journeys in headless Chromium", () => {
 
   async function logout() {
     await open("default-invalidation-flow");
+    // The flow page goes on by itself (to "/", then the login page): wait until it has arrived, or
+    // the next test's navigation races it ("interrupted by another navigation").
+    await page.waitForURL((u) => u.pathname === "/if/flow/default-authentication-flow/", { timeout: 15_000, waitUntil: "load" });
     expect((await chrome.context.cookies()).find((c) => c.name === "authentik_session" && c.value)).toBeDefined();
   }
 
