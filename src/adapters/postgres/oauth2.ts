@@ -89,6 +89,11 @@ export function forgetClients(): void {
   clientCacheGeneration++;
 }
 
+/** A transaction-scoped advisory lock on `key` (released at commit or rollback). */
+async function lockFor(tx: Pick<Db, "execute">, key: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
+}
+
 export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Repository {
   // A proxy provider is an OAuth2 provider too (authentik: ProxyProvider subclasses OAuth2Provider).
   const providerWhere = (where: SQL) => providerRowWhere(db, ["oauth2", "proxy"], where);
@@ -199,8 +204,8 @@ export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Reposit
         )
         .returning();
       if (won) return { kind: "ok", code: toCode(won) };
-      const [seen] = await db.select().from(oauth2AuthorizationCodes).where(eq(oauth2AuthorizationCodes.codeHash, codeHash)).limit(1);
-      return seen?.used ? { kind: "reused", code: toCode(seen) } : { kind: "invalid" };
+      const seen = await repo.codeByHash(codeHash);
+      return seen?.used ? { kind: "reused", code: seen } : { kind: "invalid" };
     },
 
     async createAccessToken(t) {
@@ -250,7 +255,7 @@ export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Reposit
     // code or family take a transaction-scoped advisory lock first, and skip rows already revoked.
     async revokeByCode(codeId) {
       return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`oauth2-code:${codeId}`}))`);
+        await lockFor(tx, `oauth2-code:${codeId}`);
         const at = oauth2AccessTokens;
         const rt = oauth2RefreshTokens;
         const a = await tx.update(at).set({ revoked: true }).where(and(eq(at.authCodeId, codeId), eq(at.revoked, false))).returning({ id: at.id });
@@ -261,7 +266,7 @@ export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Reposit
 
     async revokeFamily(familyId) {
       return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`oauth2-family:${familyId}`}))`);
+        await lockFor(tx, `oauth2-family:${familyId}`);
         const at = oauth2AccessTokens;
         const rt = oauth2RefreshTokens;
         const r = await tx.update(rt).set({ revoked: true }).where(and(eq(rt.familyId, familyId), eq(rt.revoked, false))).returning({ id: rt.id });
@@ -290,7 +295,7 @@ export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Reposit
       if (!found) return false;
       return db.transaction(async (tx) => {
         // The family's lock before any row lock: the order revokeFamily takes them in.
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`oauth2-family:${found.familyId}`}))`);
+        await lockFor(tx, `oauth2-family:${found.familyId}`);
         const rows = await tx.update(t).set({ revoked: true }).where(match).returning({ id: t.id });
         // RFC 7009 §2.1: revoking a refresh token should also invalidate the grant's access tokens.
         const at = oauth2AccessTokens;
