@@ -191,6 +191,35 @@ describe("Dynamic Client Registration (RFC 7591/7592)", () => {
     expect(await (await register({ grant_types: ["client_credentials"], token_endpoint_auth_method: "private_key_jwt" })).json()).toMatchObject({ error: "invalid_client_metadata" });
     expect(await (await register({ grant_types: ["password"] })).json()).toMatchObject({ error: "invalid_client_metadata" });
     expect(await (await register({ grant_types: ["client_credentials"], jwks_uri: "http://169.254.169.254/keys" })).json()).toMatchObject({ error: "invalid_client_metadata" });
+    // jwks_uri is fetched by the server: never inward (SSRF), whatever form the address takes.
+    for (const inward of [
+      "https://127.0.0.1/keys",
+      "https://2130706433/keys", // 127.0.0.1 as one number
+      "https://0x7f.1/keys",
+      "https://10.1.2.3/keys",
+      "https://172.20.0.1/keys",
+      "https://192.168.1.10/keys",
+      "https://169.254.169.254/latest/meta-data",
+      "https://100.100.1.1/keys",
+      "https://0.0.0.0/keys",
+      "https://[::1]/keys",
+      "https://[::ffff:127.0.0.1]/keys",
+      "https://[::ffff:a9fe:a9fe]/keys",
+      "https://[fd00::1]/keys",
+      "https://[fe80::1]/keys",
+      "https://localhost/keys",
+      "https://db.localhost/keys",
+      "https://vault/keys",
+      "https://nas.local/keys",
+      "https://api.internal/keys",
+    ]) {
+      const res = await register({ grant_types: ["client_credentials"], token_endpoint_auth_method: "private_key_jwt", jwks_uri: inward });
+      expect([res.status, await res.json()], inward).toEqual([400, expect.objectContaining({ error: "invalid_client_metadata" })]);
+    }
+    for (const outward of ["https://keys.example.com/jwks", "https://8.8.8.8/jwks", "https://172.32.0.1/jwks", "https://[2001:db8::1]/jwks"]) {
+      const res = await register({ grant_types: ["client_credentials"], token_endpoint_auth_method: "private_key_jwt", jwks_uri: outward });
+      expect(res.status, outward).toBe(201);
+    }
     expect(await (await register("{not json")).json()).toMatchObject({ error: "invalid_client_metadata" });
     const pub = await register({ redirect_uris: ["https://spa.example/cb"], token_endpoint_auth_method: "none" });
     expect(pub.status).toBe(201);

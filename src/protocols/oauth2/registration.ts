@@ -48,6 +48,40 @@ const clientMetadata = z
   .passthrough();
 type ClientMetadata = z.infer<typeof clientMetadata>;
 
+/** A dotted IPv4 address (as WHATWG URL normalizes any IPv4 host form) in a non-public range. */
+function internalIpv4(host: string): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return (
+    a === 0 || a === 10 || a === 127 || a >= 224 || // this host, private, loopback, multicast/reserved
+    (a === 100 && b >= 64 && b <= 127) || // carrier-grade NAT
+    (a === 169 && b === 254) || // link-local (cloud metadata)
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168)
+  );
+}
+
+/**
+ * Whether a URL's host is this machine or its private network: the server fetches `jwks_uri` on
+ * its own, so a self-registered client must not point it inward (SSRF). IP literals are checked by
+ * range (IPv4-mapped IPv6 included) and local names by suffix; a public name that resolves to a
+ * private address is not caught here.
+ */
+function internalHost(url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  if (/^(localhost|.*\.localhost|.*\.local|.*\.internal|.*\.home\.arpa)$/.test(host) || !host.includes(".") && !host.startsWith("[")) return true;
+  if (!host.startsWith("[")) return internalIpv4(host);
+  const v6 = host.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (mapped) {
+    const hi = parseInt(mapped[1]!, 16);
+    const lo = parseInt(mapped[2]!, 16);
+    return internalIpv4(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
+  return v6 === "::" || v6 === "::1" || /^f[cd][0-9a-f]{0,2}:/.test(v6) || /^fe[89ab][0-9a-f]?:/.test(v6);
+}
+
 /** RFC 7591 §2: parsed and cross-checked metadata; `invalid_redirect_uri`/`invalid_client_metadata`. */
 function parseMetadata(body: unknown): ClientMetadata {
   if (body === null || typeof body !== "object" || Array.isArray(body)) throw metadataError("The body must be a JSON object.");
@@ -68,6 +102,7 @@ function parseMetadata(body: unknown): ClientMetadata {
   if (m.jwks && m.jwks_uri) throw metadataError("jwks and jwks_uri are mutually exclusive.");
   // The server fetches jwks_uri when the client authenticates: https only (no plain-HTTP or local schemes).
   if (m.jwks_uri && !m.jwks_uri.startsWith("https://")) throw metadataError("jwks_uri must be an https URL.");
+  if (m.jwks_uri && internalHost(new URL(m.jwks_uri))) throw metadataError("jwks_uri must be a public host.");
   if (m.token_endpoint_auth_method === "private_key_jwt" && !m.jwks && !m.jwks_uri) throw metadataError("private_key_jwt needs jwks or jwks_uri.");
   if (m.token_endpoint_auth_method === "none" && m.grant_types.includes("client_credentials")) throw metadataError("client_credentials needs client authentication.");
   return m;
