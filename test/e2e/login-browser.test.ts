@@ -111,8 +111,10 @@ describe("login journeys in headless Chromium", () => {
     await page.waitForURL((u) => u.pathname === "/if/user/", { timeout: 15_000 });
     const last = await server.deps.store.events.list({ limit: 1, action: "login" });
     expect(last[0]?.context.auth_method).toBe("auth_webauthn_pwl");
-    await logout();
+    // Authenticator first: logging out lands on the login page, whose autofill request the
+    // authenticator would answer, logging in again in the background while the next test navigates.
     await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
+    await logout();
   });
 
   it("logs in with a recovery code", async () => {
