@@ -9,6 +9,7 @@ import type { PasswordHasher } from "./ports/passwords.js";
 import type { PolicyEngine } from "./ports/policy-engine.js";
 import type { Queue } from "./ports/queue.js";
 import type { Random } from "./ports/random.js";
+import type { JwsSigner } from "./ports/signer.js";
 import type { Store } from "./ports/store.js";
 
 /**
@@ -32,6 +33,8 @@ export interface Deps {
   clock: Clock;
   random: Random;
   keys: KeyStore;
+  /** Signs issued JWTs (WebCrypto on Workers, node:crypto on Node). */
+  signer: JwsSigner;
   mailer: Mailer;
   logger: Logger;
   passwords: PasswordHasher;

@@ -7,6 +7,7 @@ import { createNeonStore } from "../src/adapters/postgres/neon.js";
 import { createUpstashCache } from "../src/adapters/redis/upstash.js";
 import { systemClock } from "../src/adapters/system/clock.js";
 import { cryptoRandom } from "../src/adapters/system/random.js";
+import { webCryptoSigner } from "../src/adapters/crypto/webcrypto-signer.js";
 import { createApp } from "../src/app.js";
 import { loadConfig, type Config } from "../src/core/config.js";
 import { ConfigError } from "../src/core/errors.js";
@@ -79,6 +80,7 @@ function buildDeps(env: WorkerEnv, ctx: ExecutionContext): Deps {
     clock: systemClock,
     random: cryptoRandom,
     keys: createKeyStore(cfg.THRESHOLD_SECRET_KEY ?? INSECURE_DEV_KEY, cryptoRandom),
+    signer: webCryptoSigner,
     mailer: smtp ? lazySmtpMailer(smtp) : (devMailer ??= createMemoryMailer()),
     logger,
     passwords,

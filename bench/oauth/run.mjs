@@ -7,11 +7,13 @@
 //   code + refresh       per connection: redeem a fresh code (access + ID + refresh token), then
 //                        refresh it (rotation) — codes are minted beforehand, outside the timing
 // once per signing algorithm: RS256 (RSA-2048, the install default) and ES256 (P-256), the same
-// algorithm on both sides. Prints req/s, p50, p99 per target, algorithm and scenario, and
-// Threshold's ratio to oidc-provider.
+// algorithm on both sides. Prints req/s, p50, p99 and the server's CPU ms per request (user +
+// system time of the target's process group from /proc, over the measured run; PostgreSQL's own
+// time is not in it) per target, algorithm and scenario, and Threshold's ratio to oidc-provider.
 //
 //   node bench/oauth/run.mjs [--duration=10] [--connections=10] [--codes=1500] [--alg=RS256,ES256]
 //                            [--only=node,worker,oidc-provider,oidc-provider-pg]
+//                            [--scenarios=client_credentials,code]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (the server; a fresh database is
 //   created in it and dropped at the end)
 //   BENCH_CPU_PROF=/tmp/prof  writes a V8 CPU profile of the Node host (--cpu-prof) there
@@ -20,7 +22,7 @@
 // figures are pessimistic and ratios are what to compare.
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -41,6 +43,7 @@ const CONNECTIONS = Number(args.connections ?? 10);
 const CODES = Number(args.codes ?? 1500);
 const ONLY = new Set((args.only ?? "node,worker,oidc-provider,oidc-provider-pg").split(","));
 const ALGS = (args.alg ?? "RS256,ES256").split(",");
+const SCENARIOS = new Set((args.scenarios ?? "client_credentials,code").split(","));
 if (ALGS.some((a) => a !== "RS256" && a !== "ES256")) throw new Error("--alg takes RS256 and/or ES256");
 const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECRET = "bench-oauth-secret-key-".padEnd(48, "k");
@@ -113,6 +116,31 @@ async function waitFor(url, proc, timeoutMs = 120_000) {
   }
 }
 
+/**
+ * CPU time (user + system, ms) of every process in the process group `pgid` (a target and its
+ * children: wrangler's workerd, say), read from /proc; null where /proc is absent.
+ */
+function groupCpuMs(pgid) {
+  if (!pgid) return null;
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
+      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]); // pgrp; utime, stime
+    }
+  } catch {
+    return null;
+  }
+  return ticks * 10; // USER_HZ = 100
+}
+
 const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
 
 function summary(r) {
@@ -126,9 +154,16 @@ function summary(r) {
   };
 }
 
-function run(opts) {
+/** One autocannon run; with `pgid`, also the target's CPU ms per request over the run. */
+function run(opts, pgid) {
+  const cpu0 = groupCpuMs(pgid);
   return new Promise((res, rej) => {
-    const inst = autocannon({ connections: CONNECTIONS, ...opts }, (err, result) => (err ? rej(err) : res(summary(result))));
+    const inst = autocannon({ connections: CONNECTIONS, ...opts }, (err, result) => {
+      if (err) return rej(err);
+      const s = summary(result);
+      const cpu1 = groupCpuMs(pgid);
+      res({ ...s, cpuMs: cpu0 === null || cpu1 === null || !s.requests ? undefined : (cpu1 - cpu0) / s.requests });
+    });
     autocannon.track(inst, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
   });
 }
@@ -158,7 +193,7 @@ async function clientCredentials(t) {
     body: `grant_type=client_credentials&scope=${t.ccScope}`,
   };
   await warmUp(opts);
-  return run({ ...opts, duration: DURATION });
+  return run({ ...opts, duration: DURATION }, t.pgid);
 }
 
 /** Each connection: redeem a code, then refresh the tokens it got; `codes` pairs in all. */
@@ -198,7 +233,7 @@ async function codeAndRefresh(t) {
         },
       },
     ],
-  }).then((s) => ({ ...s, bad }));
+  }, t.pgid).then((s) => ({ ...s, bad }));
 }
 
 // ── Threshold: fresh database, one provider, a user; codes minted through the repository ──
@@ -278,7 +313,7 @@ async function startNodeHost(th) {
   });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/-/health/ready/`, proc);
-  return { base, stop: () => proc.stop() };
+  return { base, pgid: proc.child.pid, stop: () => proc.stop() };
 }
 
 async function startWorker(th) {
@@ -294,6 +329,7 @@ async function startWorker(th) {
   await waitFor(`${base}/-/health/ready/`, proc, 180_000);
   return {
     base,
+    pgid: proc.child.pid,
     async stop() {
       await proc.stop();
       await proxy.close();
@@ -318,6 +354,7 @@ async function startOidcProvider(databaseUrl, alg) {
     ...info,
     tokenUrl: `${info.url}/token`,
     ccScope: "api",
+    pgid: proc.child.pid,
     mint: async (n) => (await (await fetch(`${info.url}/__mint?n=${n}`)).json()).codes,
     stop: () => proc.stop(),
   };
@@ -330,7 +367,7 @@ async function main() {
   const record = (target, alg, scenario, s) => {
     results.push({ target, alg, scenario, ...s });
     const extra = s.bad ? `, ${s.bad} failed grants` : s.non2xx ? `, ${s.non2xx} non-2xx` : "";
-    console.error(`  ${target.padEnd(26)} ${alg} ${scenario.padEnd(18)} ${fmt(s.rps).padStart(8)} req/s  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms${extra}`);
+    console.error(`  ${target.padEnd(26)} ${alg} ${scenario.padEnd(18)} ${fmt(s.rps).padStart(8)} req/s  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  CPU ${fmt(s.cpuMs, 3)} ms/req${extra}`);
   };
   console.error(`bench/oauth: ${CONNECTIONS} connections, client_credentials ${DURATION} s, code+refresh ${CODES} pairs, ${ALGS.join(" and ")}\n`);
 
@@ -341,15 +378,15 @@ async function main() {
       const label = url ? "oidc-provider 9 (pg)" : "oidc-provider 9 (memory)";
       const op = await startOidcProvider(url, alg);
       try {
-        record(label, alg, "client_credentials", await clientCredentials(op));
-        record(label, alg, "code + refresh", await codeAndRefresh(op));
+        if (SCENARIOS.has("client_credentials")) record(label, alg, "client_credentials", await clientCredentials(op));
+        if (SCENARIOS.has("code")) record(label, alg, "code + refresh", await codeAndRefresh(op));
       } finally {
         await op.stop();
       }
     }
   }
   if (ONLY.has("node") || ONLY.has("worker")) {
-    const target = (base, alg) => ({ ...th.clients[alg], tokenUrl: `${base}/application/o/token/`, ccScope: "openid", redirect: REDIRECT });
+    const target = (host, alg) => ({ ...th.clients[alg], pgid: host.pgid, tokenUrl: `${host.base}/application/o/token/`, ccScope: "openid", redirect: REDIRECT });
     const hosts = [
       ["node", "threshold node (pg)", startNodeHost],
       ["worker", "threshold worker (neon)", startWorker],
@@ -360,8 +397,8 @@ async function main() {
         const host = await start(th);
         try {
           for (const alg of ALGS) {
-            record(label, alg, "client_credentials", await clientCredentials(target(host.base, alg)));
-            record(label, alg, "code + refresh", await codeAndRefresh(target(host.base, alg)));
+            if (SCENARIOS.has("client_credentials")) record(label, alg, "client_credentials", await clientCredentials(target(host, alg)));
+            if (SCENARIOS.has("code")) record(label, alg, "code + refresh", await codeAndRefresh(target(host, alg)));
           }
         } finally {
           await host.stop();
@@ -374,9 +411,9 @@ async function main() {
 
   const peerOf = (r, storage) => results.find((p) => p.target === `oidc-provider 9 (${storage})` && p.alg === r.alg && p.scenario === r.scenario);
   const ratio = (r, storage) => (peerOf(r, storage) && r.target.startsWith("threshold") ? `${fmt(r.rps / peerOf(r, storage).rps, 2)}×` : "");
-  console.log("\n| target | alg | scenario | req/s | p50 ms | p99 ms | ÷ oidc-provider (memory) | ÷ oidc-provider (pg) |\n|---|---|---|---:|---:|---:|---:|---:|");
+  console.log("\n| target | alg | scenario | req/s | p50 ms | p99 ms | server CPU ms/req | ÷ oidc-provider (memory) | ÷ oidc-provider (pg) |\n|---|---|---|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
-    console.log(`| ${r.target} | ${r.alg} | ${r.scenario} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${ratio(r, "memory")} | ${ratio(r, "pg")} |`);
+    console.log(`| ${r.target} | ${r.alg} | ${r.scenario} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuMs, 3)} | ${ratio(r, "memory")} | ${ratio(r, "pg")} |`);
   }
   for (const alg of ALGS) {
     const cc = results.find((r) => r.target.startsWith("threshold node") && r.alg === alg && r.scenario === "client_credentials");

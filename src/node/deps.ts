@@ -15,6 +15,7 @@ import { createIoRedisCache } from "../adapters/redis/ioredis.js";
 import { createUpstashCache } from "../adapters/redis/upstash.js";
 import { systemClock } from "../adapters/system/clock.js";
 import { cryptoRandom } from "../adapters/system/random.js";
+import { nodeSigner } from "../adapters/crypto/node-signer.js";
 import type { Config } from "../core/config.js";
 import { createJsonLogger } from "../core/log.js";
 import { createPasswordHasher } from "../core/passwords/index.js";
@@ -102,6 +103,7 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
     clock: systemClock,
     random: cryptoRandom,
     keys: createKeyStore(secret, cryptoRandom),
+    signer: nodeSigner,
     mailer,
     logger,
     passwords: createPasswordHasher({ argon2Module: await argon2Module }),

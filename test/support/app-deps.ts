@@ -6,6 +6,7 @@ import { migratePglite } from "../../src/adapters/postgres/migrate.js";
 import { createPgliteStore } from "../../src/adapters/postgres/pglite.js";
 import { fixedClock } from "../../src/adapters/system/clock.js";
 import { cryptoRandom } from "../../src/adapters/system/random.js";
+import { webCryptoSigner } from "../../src/adapters/crypto/webcrypto-signer.js";
 import { loadConfig } from "../../src/core/config.js";
 import { createJsonLogger } from "../../src/core/log.js";
 import { createPasswordHasher } from "../../src/core/passwords/index.js";
@@ -37,6 +38,7 @@ export async function makeTestDeps(env: Record<string, string> = {}): Promise<Te
     clock,
     random: cryptoRandom,
     keys: createKeyStore("k".repeat(40), cryptoRandom),
+    signer: webCryptoSigner,
     mailer: createMemoryMailer(),
     logger,
     passwords: createPasswordHasher({ argon2Module: await loadArgon2Module() }),

@@ -10,7 +10,7 @@
  * `backchannel_logout_uri` / `frontchannel_logout_uri` (which win when both are set). Who to
  * notify: every provider that was issued a code in the ending session (`sid`).
  */
-import { SignJWT } from "jose";
+import { signJwt } from "../../core/jws.js";
 import * as z from "zod";
 import { sha256Hex } from "../../core/encoding.js";
 import type { Deps } from "../../deps.js";
@@ -100,18 +100,21 @@ export async function fanOutLogout(deps: Deps, sid: string, issuerFor: (p: OAuth
 export async function logoutToken(deps: Deps, provider: OAuth2Provider, sub: string, sid: string | null, issuer: string): Promise<string> {
   const key = await providerKey(deps, provider);
   const now = Math.floor(deps.clock.now().getTime() / 1000);
-  return new SignJWT({
-    iss: issuer,
-    sub,
-    aud: provider.settings.client_id,
-    iat: now,
-    exp: now + LOGOUT_TOKEN_TTL_S,
-    jti: deps.random.token(16),
-    events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
-    ...(sid ? { sid } : {}),
-  })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "logout+jwt" })
-    .sign(key.privateKey);
+  return signJwt(
+    deps.signer,
+    key,
+    {
+      iss: issuer,
+      sub,
+      aud: provider.settings.client_id,
+      iat: now,
+      exp: now + LOGOUT_TOKEN_TTL_S,
+      jti: deps.random.token(16),
+      events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+      ...(sid ? { sid } : {}),
+    },
+    "logout+jwt",
+  );
 }
 
 /**

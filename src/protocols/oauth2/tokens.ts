@@ -3,8 +3,8 @@
  * hashes of access and refresh tokens are stored (introspection, revocation, rotation); access
  * tokens of client_credentials are not stored at all (`issueAccessToken`).
  */
-import { SignJWT } from "jose";
 import { base64url, sha256Hex, utf8 } from "../../core/encoding.js";
+import { signJwt } from "../../core/jws.js";
 import type { Deps } from "../../deps.js";
 import type { NewAccessToken, NewRefreshToken } from "../../ports/oauth2.js";
 import type { Repositories, User } from "../../ports/store.js";
@@ -28,8 +28,8 @@ export async function halfHash(token: string): Promise<string> {
   return base64url(digest.slice(0, 16));
 }
 
-async function sign(key: SigningKey, claims: Record<string, unknown>, typ?: string): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, ...(typ ? { typ } : {}) }).sign(key.privateKey);
+function sign(deps: Deps, key: SigningKey, claims: Record<string, unknown>, typ?: string): Promise<string> {
+  return signJwt(deps.signer, key, claims, typ);
 }
 
 /** What the ID token says about the authentication (carried from code to refresh). */
@@ -102,7 +102,7 @@ async function issueAccessToken(deps: Deps, key: SigningKey, input: IssueInput, 
   const cnf = input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {};
   const base = { iss: issuer, sub, aud, iat: now, exp: now + expiresIn, ...cnf };
   const jti = user ? deps.random.token(16) : `${STATELESS_JTI_PREFIX}${deps.random.token(16)}`;
-  const token = await sign(key, { ...base, azp: clientId, client_id: clientId, scope: scope.join(" "), jti }, "at+jwt");
+  const token = await sign(deps, key, { ...base, azp: clientId, client_id: clientId, scope: scope.join(" "), jti }, "at+jwt");
   const tokenType = input.dpopJkt ? "DPoP" : "Bearer";
   if (!user) return { token, tokenType, expiresIn, row: null };
   const row: NewAccessToken = {
@@ -125,7 +125,7 @@ export async function signIdToken(deps: Deps, key: SigningKey, input: IssueInput
   const now = Math.floor(deps.clock.now().getTime() / 1000);
   const clientId = provider.settings.client_id;
   const extra = provider.settings.include_claims_in_id_token || !accessToken ? await scopeClaims(deps, user!, scope, provider) : {};
-  return sign(key, {
+  return sign(deps, key, {
     ...extra,
     iss: issuer,
     sub: await subjectOf(provider, user!),

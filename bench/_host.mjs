@@ -1,0 +1,32 @@
+// scratch: in-process Node host + external autocannon; prints server CPU µs/req
+import pg from "pg";
+import { randomUUID } from "node:crypto";
+import { spawnSync, spawn } from "node:child_process";
+import { register } from "tsx/esm/api";
+register();
+const { loadConfig } = await import("../src/core/config.ts");
+const { startNodeServer } = await import("../src/node/server.ts");
+const { createOAuth2Provider } = await import("../src/protocols/oauth2/settings.ts");
+const { generateKeyPairRow } = await import("../src/protocols/oauth2/keys.ts");
+const SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres";
+const name = `th_host_${randomUUID().replace(/-/g, "").slice(0, 8)}`;
+const a = new pg.Client({ connectionString: SERVER_URL }); await a.connect(); await a.query(`CREATE DATABASE ${name}`); await a.end();
+const u = new URL(SERVER_URL); u.pathname = `/${name}`;
+const config = loadConfig({ THRESHOLD_ENVIRONMENT: "test", DATABASE_URL: u.toString(), THRESHOLD_SECRET_KEY: "bench-oauth-secret-key-".padEnd(48, "k"), THRESHOLD_LOG_LEVEL: "warn", PORT: "9912" }, "node");
+const srv = await startNodeServer(config, { hostname: "127.0.0.1" });
+const deps = srv.deps;
+const flow = await deps.store.flows.bySlug("default-provider-authorization-implicit-consent");
+const ec = await deps.store.crypto.create(await generateKeyPairRow(deps, "ES256", "e"));
+const created = await createOAuth2Provider(deps, { name: "b", authorizationFlowPk: flow.pk, settings: { redirect_uris: [{ matching_mode: "strict", url: "https://rp/cb" }], signing_key: ec.pk } });
+await deps.store.oauth2.createApplication({ name: "b", slug: "b", providerPk: created.provider.pk });
+const auth = `Basic ${Buffer.from(`${encodeURIComponent(created.clientId)}:${encodeURIComponent(created.clientSecret)}`).toString("base64")}`;
+const load = (dur) => new Promise((res) => { const c = spawn(process.execPath, ["-e", `
+const ac=require("autocannon"); ac({url:"http://127.0.0.1:9912/application/o/token/",method:"POST",connections:10,duration:${dur},headers:{authorization:${JSON.stringify(auth)},"content-type":"application/x-www-form-urlencoded"},body:"grant_type=client_credentials&scope=openid"},(e,r)=>{console.log(JSON.stringify({rps:r.requests.average,total:r.requests.total,p99:r.latency.p99,non2xx:r.non2xx}))})`], { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] }); let out = ""; c.stdout.on("data", (d) => (out += d)); c.on("exit", () => res(JSON.parse(out))); });
+await load(3);
+const c0 = process.cpuUsage();
+const r = await load(Number(process.env.DUR ?? 8));
+const c1 = process.cpuUsage(c0);
+console.log(process.env.LABEL ?? "", "req/s", r.rps, "p99", r.p99, "non2xx", r.non2xx, "cpu µs/req", ((c1.user + c1.system) / r.total).toFixed(1));
+await srv.close();
+const b = new pg.Client({ connectionString: SERVER_URL }); await b.connect(); await b.query(`DROP DATABASE ${name} WITH (FORCE)`); await b.end();
+process.exit(0);
