@@ -97,6 +97,12 @@ export interface RefreshToken extends NewRefreshToken {
 /** A refresh rotation: won, a replay of a rotated or revoked token, or nothing. */
 export type RefreshRotation = { kind: "ok"; token: RefreshToken } | { kind: "reused"; token: RefreshToken } | { kind: "invalid" };
 
+/** Token rows to store in place of a spent code or refresh token. */
+export interface IssuedRows {
+  access: NewAccessToken | null;
+  refresh: NewRefreshToken | null;
+}
+
 export interface OAuth2Repository {
   createProvider(p: NewOAuth2Provider): Promise<OAuth2ProviderRecord>;
   /** Creates an application (its policy binding target first) linking `providerPk`. */
@@ -117,13 +123,21 @@ export interface OAuth2Repository {
   codeByHash(codeHash: string): Promise<(AuthorizationCode & { used: boolean }) | null>;
   /** Marks the code used in one conditional UPDATE … RETURNING (RFC 6749 §4.1.2 single use). */
   redeemCode(codeHash: string, now: Date): Promise<CodeRedemption>;
+  /**
+   * `redeemCode` and, only if it won, the tokens issued from the code, atomically: never a spent
+   * code without its tokens, never tokens of a code another request spent.
+   */
+  redeemCodeAndStore(codeHash: string, now: Date, rows: IssuedRows): Promise<{ kind: "ok" } | Exclude<CodeRedemption, { kind: "ok" }>>;
 
   createAccessToken(t: NewAccessToken): Promise<AccessToken>;
   accessTokenByHash(tokenHash: string): Promise<AccessToken | null>;
   createRefreshToken(t: NewRefreshToken): Promise<RefreshToken>;
   refreshTokenByHash(tokenHash: string): Promise<RefreshToken | null>;
-  /** Marks an unused, unrevoked, unexpired token used in one conditional UPDATE … RETURNING. */
-  rotateRefreshToken(tokenHash: string, providerPk: number, now: Date): Promise<RefreshRotation>;
+  /**
+   * Marks an unused, unrevoked, unexpired token used (a conditional UPDATE) and, only if it won,
+   * stores its successors, atomically.
+   */
+  rotateRefreshTokenAndStore(tokenHash: string, providerPk: number, now: Date, rows: IssuedRows): Promise<{ kind: "ok" } | Exclude<RefreshRotation, { kind: "ok" }>>;
 
   /** Revokes every token issued from the code; returns how many. */
   revokeByCode(codeId: string): Promise<number>;

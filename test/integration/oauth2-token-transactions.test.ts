@@ -1,54 +1,62 @@
 /**
- * Code redemption and refresh rotation spend their input in the transaction that stores the new
- * tokens (token.ts): on in-process PGlite and on the real PostgreSQL server (DATABASE_URL, as in
- * CI), concurrent requests have exactly one winner, replays revoke what it got, and a failure while
- * storing leaves the code or refresh token as it was.
+ * Code redemption and refresh rotation spend their input in the statement that stores the new
+ * tokens (token.ts, `redeemCodeAndStore`). On in-process PGlite, and on the real PostgreSQL server
+ * (DATABASE_URL, as in CI) through node-postgres and through the Worker's Neon driver: concurrent
+ * requests have exactly one winner, replays revoke what it got, and a failure while storing leaves
+ * the code or refresh token as it was.
  */
 import { count } from "drizzle-orm";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNeonStore } from "../../src/adapters/postgres/neon.js";
 import { createPgStore } from "../../src/adapters/postgres/pg.js";
 import type { DrizzleStore } from "../../src/adapters/postgres/store.js";
 import { oauth2AccessTokens, oauth2RefreshTokens } from "../../src/db/schema/index.js";
+import type { IssuedRows } from "../../src/ports/oauth2.js";
 import type { Store } from "../../src/ports/store.js";
 import { makeTestDeps, type TestDeps } from "../support/app-deps.js";
+import { neonProxyOptions, startNeonWsProxy, type NeonWsProxy } from "../support/neon-ws-proxy.js";
 import { authorizeCode, discover, login, postForm, REDIRECT, setupOAuth2, type OAuth2Env } from "../support/oauth2.js";
 import { createTestDatabase, type TestDatabase } from "./store-databases.js";
 
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-/** The store, except that writing a refresh token inside a transaction fails. */
-function failingRefreshWrites(store: Store): Store {
+/**
+ * The store, except that the refresh token stored with a redemption or rotation collides with an
+ * existing one (`token_hash` is unique): a real constraint violation inside the statement that
+ * spends the code or refresh token, after the access token's insert.
+ */
+function collidingRefreshWrites(store: Store, takenHash: string): Store {
+  const collide = (rows: IssuedRows): IssuedRows => ({ ...rows, refresh: rows.refresh && { ...rows.refresh, tokenHash: takenHash } });
   return {
     ...store,
-    transaction: (fn) =>
-      store.transaction((tx) =>
-        fn({
-          ...tx,
-          oauth2: {
-            ...tx.oauth2,
-            createRefreshToken: async () => {
-              throw new Error("simulated write failure");
-            },
-          },
-        }),
-      ),
+    oauth2: {
+      ...store.oauth2,
+      redeemCodeAndStore: (hash, now, rows) => store.oauth2.redeemCodeAndStore(hash, now, collide(rows)),
+      rotateRefreshTokenAndStore: (hash, pk, now, rows) => store.oauth2.rotateRefreshTokenAndStore(hash, pk, now, collide(rows)),
+    },
   };
 }
 
-describe.each(["pglite", "postgres"] as const)("token grants are transactions (%s)", (backend) => {
+describe.each(["pglite", "postgres", "neon"] as const)("token grants are transactions (%s)", (backend) => {
   let env: OAuth2Env;
   let config: oidc.Configuration;
   let deps: TestDeps;
   let database: TestDatabase | null = null;
+  let proxy: NeonWsProxy | undefined;
   let db: DrizzleStore["db"];
 
   beforeAll(async () => {
     deps = await makeTestDeps();
-    if (backend === "postgres") {
+    if (backend !== "pglite") {
       await deps.store.close();
       database = await createTestDatabase(SERVER);
-      deps.store = createPgStore(database.url);
+      if (backend === "postgres") deps.store = createPgStore(database.url);
+      else {
+        // The Worker's driver (Neon serverless over its WebSocket protocol).
+        proxy = await startNeonWsProxy();
+        deps.store = createNeonStore(database.url, neonProxyOptions(proxy.port));
+      }
     }
     db = (deps.store as DrizzleStore).db;
     env = await setupOAuth2({ deps });
@@ -58,6 +66,7 @@ describe.each(["pglite", "postgres"] as const)("token grants are transactions (%
     await deps.queue.drain();
     await deps.store.close();
     await database?.drop();
+    await proxy?.close();
   });
 
   const tokenForm = (form: Record<string, string>) => postForm(env, "/application/o/token/", { client_id: env.clientId, client_secret: env.clientSecret, ...form });
@@ -70,6 +79,13 @@ describe.each(["pglite", "postgres"] as const)("token grants are transactions (%
   const active = async (token: string) => {
     const res = await postForm(env, "/application/o/introspect/", { token, client_id: env.clientId, client_secret: env.clientSecret });
     return ((await res.json()) as { active: boolean }).active;
+  };
+  /** The hash of a stored refresh token (one is issued first when there is none). */
+  const takenRefreshHash = async (): Promise<string> => {
+    const [row] = await db.select({ h: oauth2RefreshTokens.tokenHash }).from(oauth2RefreshTokens).limit(1);
+    if (row) return row.h;
+    expect((await tokenForm(await newCode())).status).toBe(200);
+    return takenRefreshHash();
   };
   const rows = async () => ({
     access: (await db.select({ n: count() }).from(oauth2AccessTokens))[0]!.n,
@@ -103,11 +119,12 @@ describe.each(["pglite", "postgres"] as const)("token grants are transactions (%
 
   it("a code whose tokens could not be stored is not spent, and nothing half-written remains", async () => {
     const form = await newCode();
+    const taken = await takenRefreshHash();
     const before = await rows();
     const broken = await env.app.request(
       "http://localhost/application/o/token/",
       { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ client_id: env.clientId, client_secret: env.clientSecret, ...form }).toString() },
-      { ...deps, store: failingRefreshWrites(deps.store) },
+      { ...deps, store: collidingRefreshWrites(deps.store, taken) },
     );
     expect(broken.status).toBe(500);
     expect(await broken.json()).toMatchObject({ error: "server_error" });
@@ -122,6 +139,7 @@ describe.each(["pglite", "postgres"] as const)("token grants are transactions (%
 
   it("a refresh token whose successors could not be stored still works (once)", async () => {
     const first = (await (await tokenForm(await newCode())).json()) as { refresh_token: string };
+    const taken = await takenRefreshHash();
     const before = await rows();
     const broken = await env.app.request(
       "http://localhost/application/o/token/",
@@ -130,7 +148,7 @@ describe.each(["pglite", "postgres"] as const)("token grants are transactions (%
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ client_id: env.clientId, client_secret: env.clientSecret, grant_type: "refresh_token", refresh_token: first.refresh_token }).toString(),
       },
-      { ...deps, store: failingRefreshWrites(deps.store) },
+      { ...deps, store: collidingRefreshWrites(deps.store, taken) },
     );
     expect(broken.status).toBe(500);
     expect(await rows()).toEqual(before);

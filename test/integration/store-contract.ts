@@ -191,6 +191,27 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.groups.groupsOf((await newUser()).pk)).toEqual([]);
       });
 
+      it("allGroupsOf: direct and inherited groups once each, by name, with their parent links", async () => {
+        const u = uniq();
+        const user = await newUser();
+        // top ← left, right ← bottom (a diamond), plus an unrelated group and a second membership.
+        const top = await store.groups.create({ name: `d-top-${u}`, attributes: { level: 0 } });
+        const left = await store.groups.create({ name: `b-left-${u}`, parentPks: [top.pk] });
+        const right = await store.groups.create({ name: `c-right-${u}`, parentPks: [top.pk] });
+        const bottom = await store.groups.create({ name: `a-bottom-${u}`, parentPks: [left.pk, right.pk] });
+        const other = await store.groups.create({ name: `e-other-${u}` });
+        await store.groups.create({ name: `f-unrelated-${u}` });
+        await store.groups.addMember(bottom.pk, user.pk);
+        await store.groups.addMember(other.pk, user.pk);
+        const all = await store.policies.allGroupsOf(user.pk);
+        expect(all.map((g) => g.name)).toEqual([bottom, left, right, top, other].map((g) => g.name));
+        expect(all.find((g) => g.pk === bottom.pk)?.parentPks.sort()).toEqual([left.pk, right.pk].sort());
+        expect(all.find((g) => g.pk === left.pk)?.parentPks).toEqual([top.pk]);
+        expect(all.find((g) => g.pk === top.pk)).toEqual({ pk: top.pk, name: top.name, isSuperuser: false, attributes: { level: 0 }, parentPks: [] });
+        expect(await store.policies.allGroupsOf((await newUser()).pk)).toEqual([]);
+        expect(await store.policies.allGroupsOf(2_000_000_000)).toEqual([]);
+      });
+
       it("addMember with an unknown group or user throws NotFoundError", async () => {
         const user = await newUser();
         const group = await store.groups.create({ name: `g-${uniq()}` });

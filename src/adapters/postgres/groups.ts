@@ -19,13 +19,16 @@ export async function withParents(db: Db, rows: GroupRow[]): Promise<Group[]> {
         rows.map((r) => r.groupUuid),
       ),
     );
-  return rows.map((r) => ({
-    pk: r.groupUuid,
-    name: r.name,
-    isSuperuser: r.isSuperuser,
-    attributes: r.attributes,
-    parentPks: links.filter((l) => l.childId === r.groupUuid).map((l) => l.parentId),
-  }));
+  return rows.map((r) =>
+    toGroup(
+      r,
+      links.filter((l) => l.childId === r.groupUuid).map((l) => l.parentId),
+    ),
+  );
+}
+
+export function toGroup(r: GroupRow, parentPks: string[]): Group {
+  return { pk: r.groupUuid, name: r.name, isSuperuser: r.isSuperuser, attributes: r.attributes, parentPks };
 }
 
 export function groupRepository(db: Db): GroupRepository {

@@ -1,4 +1,5 @@
 import { and, eq, gt, sql, type SQL } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import {
   applications,
   oauth2AccessTokens,
@@ -10,11 +11,12 @@ import {
 import type {
   AccessToken,
   AuthorizationCode,
+  IssuedRows,
   OAuth2ProviderRecord,
   OAuth2Repository,
   RefreshToken,
 } from "../../ports/oauth2.js";
-import type { Db } from "./db.js";
+import { rowsOf, type Db } from "./db.js";
 import { insertProvider, providerWhere as providerRowWhere, toProviderRecord } from "./provider-rows.js";
 import { guard } from "./errors.js";
 
@@ -90,6 +92,34 @@ export function forgetClients(): void {
 }
 
 /** A transaction-scoped advisory lock on `key` (released at commit or rollback). */
+/**
+ * `insert into <table> (<columns>) select <values> from <source> returning 1`: one insert per row
+ * of the CTE `source` (none when it is empty), each value encoded by its column (arrays, jsonb,
+ * timestamps) and cast to the column's type.
+ */
+function insertFrom(table: PgTable, values: Record<string, unknown>, source: string): SQL {
+  const columns = table as unknown as Record<string, PgColumn>;
+  const set = Object.entries(values).filter(([, v]) => v !== undefined);
+  const names = set.map(([k]) => sql.identifier(columns[k]!.name));
+  const params = set.map(([k, v]) => sql`${sql.param(v, columns[k]!)}::${sql.raw(columns[k]!.getSQLType())}`);
+  return sql`insert into ${table} (${sql.join(names, sql`, `)}) select ${sql.join(params, sql`, `)} from ${sql.identifier(source)} returning 1`;
+}
+
+/**
+ * One statement: `spend` (a conditional UPDATE … RETURNING) and the inserts of the tokens issued
+ * in its place, as data-modifying CTEs that insert only when the UPDATE matched. A statement is
+ * atomic, so this is the transaction of `begin; update; insert; insert; commit` in one round trip
+ * instead of five; concurrent statements queue on the spent row's lock and, under READ COMMITTED,
+ * re-check its condition once the winner commits, so exactly one inserts. Whether it matched.
+ */
+async function spendAndStore(db: Db, spend: SQL, rows: IssuedRows): Promise<boolean> {
+  const parts = [sql`spent as (${spend})`];
+  if (rows.access) parts.push(sql`a as (${insertFrom(oauth2AccessTokens, { ...rows.access, providerId: rows.access.providerPk, userId: rows.access.userPk, providerPk: undefined, userPk: undefined }, "spent")})`);
+  if (rows.refresh) parts.push(sql`r as (${insertFrom(oauth2RefreshTokens, { ...rows.refresh, providerId: rows.refresh.providerPk, userId: rows.refresh.userPk, providerPk: undefined, userPk: undefined }, "spent")})`);
+  const result = await db.execute(sql`with ${sql.join(parts, sql`, `)} select count(*)::int as n from spent`);
+  return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0) > 0;
+}
+
 async function lockFor(tx: Pick<Db, "execute">, key: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
 }
@@ -208,6 +238,19 @@ export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Reposit
       return seen?.used ? { kind: "reused", code: seen } : { kind: "invalid" };
     },
 
+    async redeemCodeAndStore(codeHash, now, rows) {
+      const c = oauth2AuthorizationCodes;
+      const spend = db
+        .update(c)
+        .set({ used: true })
+        .where(and(eq(c.codeHash, codeHash), eq(c.used, false), gt(c.expires, now)))
+        .returning({ id: c.id })
+        .getSQL();
+      if (await spendAndStore(db, spend, rows)) return { kind: "ok" };
+      const seen = await repo.codeByHash(codeHash);
+      return seen?.used ? { kind: "reused", code: seen } : { kind: "invalid" };
+    },
+
     async createAccessToken(t) {
       const [row] = await guard(
         db
@@ -238,14 +281,15 @@ export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Reposit
       return row ? toRefresh(row) : null;
     },
 
-    async rotateRefreshToken(tokenHash, providerPk, now) {
+    async rotateRefreshTokenAndStore(tokenHash, providerPk, now, rows) {
       const t = oauth2RefreshTokens;
-      const [won] = await db
+      const spend = db
         .update(t)
         .set({ used: true })
         .where(and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk), eq(t.used, false), eq(t.revoked, false), gt(t.expires, now)))
-        .returning();
-      if (won) return { kind: "ok", token: toRefresh(won) };
+        .returning({ id: t.id })
+        .getSQL();
+      if (await spendAndStore(db, spend, rows)) return { kind: "ok" };
       const [seen] = await db.select().from(t).where(and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk))).limit(1);
       return seen && (seen.used || seen.revoked) ? { kind: "reused", token: toRefresh(seen) } : { kind: "invalid" };
     },

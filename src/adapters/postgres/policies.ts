@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import { NotFoundError } from "../../core/errors.js";
 import type {
   LoadedBinding,
@@ -7,16 +7,16 @@ import type {
   PolicyEngineMode,
   PolicyRepository,
 } from "../../ports/policies.js";
-import type { Group } from "../../ports/store.js";
 import {
   groupMemberships,
+  groupParents,
   groups,
   policies,
   policyBindingModels,
   policyBindings,
 } from "../../db/schema/index.js";
-import { withParents } from "./groups.js";
-import { isUuid, type Db } from "./db.js";
+import { toGroup } from "./groups.js";
+import { isUuid, rowsOf, type Db } from "./db.js";
 import { guard } from "./errors.js";
 
 type PolicyRow = typeof policies.$inferSelect;
@@ -63,12 +63,6 @@ function allGroupIdsQuery(userPk: number) {
 }
 
 export function policyRepository(db: Db): PolicyRepository {
-  async function groupsWithParents(ids: string[]): Promise<Group[]> {
-    if (ids.length === 0) return [];
-    const rows = await db.select().from(groups).where(inArray(groups.groupUuid, ids)).orderBy(asc(groups.name));
-    return withParents(db, rows);
-  }
-
   return {
     async create(policy) {
       const [row] = await guard(
@@ -197,16 +191,19 @@ export function policyRepository(db: Db): PolicyRepository {
       return rowsOf<{ found: boolean }>(result)[0]?.found === true;
     },
 
+    // One round trip (it runs for every mapping and policy evaluation): the groups, nested
+    // included, each with its parent links.
     async allGroupsOf(userPk) {
       if (!Number.isSafeInteger(userPk)) return [];
-      const result = await db.execute<{ group_id: string }>(allGroupIdsQuery(userPk));
-      return groupsWithParents(rowsOf<{ group_id: string }>(result).map((r) => r.group_id));
+      const rows = await db
+        .select({
+          ...getTableColumns(groups),
+          parentPks: sql<string[]>`array(select ${groupParents.parentId}::text from ${groupParents} where ${groupParents.childId} = ${groups.groupUuid})`,
+        })
+        .from(groups)
+        .where(sql`${groups.groupUuid} in (${allGroupIdsQuery(userPk)})`)
+        .orderBy(asc(groups.name));
+      return rows.map((r) => toGroup(r, r.parentPks ?? []));
     },
   };
-}
-
-/** `db.execute` returns `{rows}` on pg/Neon/PGlite; normalise. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
 }

@@ -1,7 +1,7 @@
 /**
  * The token endpoint (RFC 6749 §3.2): client authentication, the DPoP proof (RFC 9449), then one
  * grant handler per `grant_type`. Codes and refresh tokens are consumed with conditional UPDATEs in
- * the transaction that stores their tokens, so concurrent redemptions cannot both win and nothing
+ * the statement that stores their tokens, so concurrent redemptions cannot both win and nothing
  * is spent without its successor stored; replays revoke what the first redemption issued.
  */
 import { sha256Hex, base64url, utf8, timingSafeEqual } from "../../core/encoding.js";
@@ -15,7 +15,7 @@ import { verifyDpop } from "./dpop.js";
 import { BASE_PATH, issuerOf } from "./provider.js";
 import { narrowResources, parseResources } from "./resource.js";
 import type { AuthorizationCode, RefreshToken } from "../../ports/oauth2.js";
-import { issueTokens, prepareTokens, saveTokens, type AuthContext, type IssuedTokens } from "./tokens.js";
+import { issueTokens, prepareTokens, type AuthContext, type IssuedTokens } from "./tokens.js";
 
 export interface TokenRequest {
   deps: Deps;
@@ -89,7 +89,7 @@ async function codeGrantError(r: TokenRequest, grant: AuthorizationCode, redirec
 }
 
 /**
- * The code is read, checked and its tokens signed first; then one transaction marks it used (a
+ * The code is read, checked and its tokens signed first; then one statement marks it used (a
  * conditional UPDATE: of concurrent redemptions exactly one wins) and stores the tokens, so a code
  * is never spent without its tokens stored, and a replay can only see it used once they are.
  * A failed check spends the code too.
@@ -130,11 +130,7 @@ async function authorizationCode(r: TokenRequest): Promise<IssuedTokens> {
     dpopJkt: dpopFor(r),
     resource,
   });
-  const redemption = await deps.store.transaction(async (tx) => {
-    const won = await tx.oauth2.redeemCode(codeHash, now);
-    if (won.kind === "ok") await saveTokens(tx, prepared);
-    return won;
-  });
+  const redemption = await deps.store.oauth2.redeemCodeAndStore(codeHash, now, prepared);
   if (redemption.kind === "reused") return codeReplayed(r, redemption.code);
   if (redemption.kind === "invalid") throw invalidGrant("The authorization code is invalid or expired.");
   return prepared.out;
@@ -163,7 +159,7 @@ async function refreshReplayed(r: TokenRequest, token: RefreshToken): Promise<ne
 }
 
 /**
- * Rotation: the token is read and checked and the new tokens signed first; then one transaction
+ * Rotation: the token is read and checked and the new tokens signed first; then one statement
  * marks it used (conditional UPDATE: one of concurrent rotations wins, the others are replays)
  * and stores its successors, so a client never loses its token to a failure half-way.
  */
@@ -195,11 +191,7 @@ async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
     dpopJkt: dpopFor(r),
     resource,
   });
-  const rotation = await deps.store.transaction(async (tx) => {
-    const won = await tx.oauth2.rotateRefreshToken(hash, client.provider.pk, now);
-    if (won.kind === "ok") await saveTokens(tx, prepared);
-    return won;
-  });
+  const rotation = await deps.store.oauth2.rotateRefreshTokenAndStore(hash, client.provider.pk, now, prepared);
   if (rotation.kind === "reused") return refreshReplayed(r, rotation.token);
   if (rotation.kind === "invalid") throw invalidGrant("The refresh token is invalid or expired.");
   return prepared.out;

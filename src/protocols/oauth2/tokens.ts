@@ -154,7 +154,7 @@ export interface PreparedTokens {
 /**
  * Signs the access token (+ ID token with `openid`) and makes the refresh token (with
  * `offline_access`) without writing anything: grants that consume something (a code, a refresh
- * token) store the rows in the same transaction as the consumption (`saveTokens`).
+ * token) store the rows in the statement that consumes it (`redeemCodeAndStore`, `rotateRefreshTokenAndStore`).
  */
 export async function prepareTokens(deps: Deps, input: IssueInput): Promise<PreparedTokens> {
   const { provider, user, scope } = input;
