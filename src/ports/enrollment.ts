@@ -82,6 +82,8 @@ export interface EnrollmentRepository {
   consentOf(userPk: number, applicationPk: string, now: Date): Promise<UserConsent | null>;
   /** Creates or replaces the user's consent for the application. */
   saveConsent(consent: NewUserConsent): Promise<UserConsent>;
+  /** Cleanup: deletes expiring consents whose `expires` is before `now`; how many. */
+  deleteExpiredConsents(now: Date): Promise<number>;
 
   /** Case-insensitive email lookup (the first match). */
   userByEmail(email: string): Promise<User | null>;

@@ -146,6 +146,11 @@ export interface OAuth2Repository {
   revokeAccessToken(tokenHash: string, providerPk: number): Promise<boolean>;
   /** Revokes a token that has no row (client_credentials): records it as a revoked row; idempotent. */
   recordRevokedAccessToken(t: NewAccessToken): Promise<void>;
+  /**
+   * Cleanup: deletes codes, access tokens and refresh tokens that expired before `before`, at most
+   * `limit` rows of each per call (oldest first); how many of each.
+   */
+  deleteExpired(before: Date, limit: number): Promise<{ codes: number; accessTokens: number; refreshTokens: number }>;
   revokeRefreshToken(tokenHash: string, providerPk: number): Promise<boolean>;
 
   /** Every OAuth2 provider (key rotation keeps retired keys as long as the longest token lifetime). */

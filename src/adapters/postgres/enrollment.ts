@@ -89,6 +89,14 @@ export function enrollmentRepository(db: Db): EnrollmentRepository {
       return rows.length;
     },
 
+    async deleteExpiredConsents(now) {
+      const rows = await db
+        .delete(userConsents)
+        .where(and(eq(userConsents.expiring, true), lt(userConsents.expires, now)))
+        .returning({ pk: userConsents.consentUuid });
+      return rows.length;
+    },
+
     async consentOf(userPk, applicationPk, now) {
       if (!isUuid(applicationPk)) return null;
       const [row] = await db

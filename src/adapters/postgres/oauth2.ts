@@ -1,4 +1,4 @@
-import { and, eq, gt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import {
   applications,
@@ -330,6 +330,19 @@ export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Reposit
         .insert(oauth2AccessTokens)
         .values({ ...t, providerId: t.providerPk, userId: t.userPk, revoked: true })
         .onConflictDoUpdate({ target: oauth2AccessTokens.tokenHash, set: { revoked: true } });
+    },
+
+    async deleteExpired(before, limit) {
+      // Oldest first and bounded, so a backlog drains over several runs without one long DELETE.
+      const purge = async (t: typeof oauth2AuthorizationCodes | typeof oauth2AccessTokens | typeof oauth2RefreshTokens) => {
+        const oldest = db.select({ id: t.id }).from(t).where(lt(t.expires, before)).orderBy(asc(t.expires)).limit(limit);
+        return (await db.delete(t).where(inArray(t.id, oldest)).returning({ id: t.id })).length;
+      };
+      return {
+        codes: await purge(oauth2AuthorizationCodes),
+        accessTokens: await purge(oauth2AccessTokens),
+        refreshTokens: await purge(oauth2RefreshTokens),
+      };
     },
 
     async revokeRefreshToken(tokenHash, providerPk) {
