@@ -68,6 +68,28 @@ describe("app on the Node adapters (PGlite, memory cache, in-process queue)", ()
     expect(c.headers.get("x-request-id")).not.toBe("<script>");
   });
 
+  it("the admin API (built on its first request) keeps the request id in headers, errors and audit events", async () => {
+    const headers = { "X-Request-Id": "api-req-0001", Authorization: `Bearer ${ADMIN_TOKEN}` };
+    const missing = await req("/api/v3/core/nothing-here/", { headers });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("x-request-id")).toBe("api-req-0001");
+    expect(missing.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(await missing.json()).toMatchObject({ status: 404, request_id: "api-req-0001" });
+    const created = await req("/api/v3/core/groups/", {
+      method: "POST",
+      headers: { ...headers, "X-Request-Id": "api-req-0002", "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "lazy-api-group" }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get("x-request-id")).toBe("api-req-0002");
+    const audit = (await deps.store.events.list({ action: "model_created", limit: 20 })).find((e) => JSON.stringify(e.context).includes("lazy-api-group"));
+    expect(audit?.context).toMatchObject({ http_request: { request_id: "api-req-0002" } });
+    // Unauthenticated: the API's own problem JSON (not the page renderer's), with the id.
+    const anon = await req("/api/v3/core/users/", { headers: { "X-Request-Id": "api-req-0003" } });
+    expect(anon.status).toBe(401);
+    expect(await anon.json()).toMatchObject({ request_id: "api-req-0003" });
+  });
+
   it("bootstrap is idempotent and creates akadmin with a usable password and a superuser token", async () => {
     const again = await bootstrap(deps, { password: "other-password", token: ADMIN_TOKEN });
     expect(again).toEqual({ createdAdmin: false, createdToken: false, needsSetup: false });

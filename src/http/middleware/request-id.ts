@@ -13,7 +13,13 @@ export function requestId(): MiddlewareHandler<AppEnv> {
     const id = incoming && INCOMING.test(incoming) ? incoming : c.env.random.uuid();
     c.set("requestId", id);
     c.set("logger", c.env.logger.child({ request_id: id }));
-    c.header("X-Request-Id", id);
     await next();
+    // On the response itself: a handler that returns a Response it built (a lazily built
+    // sub-app's, a proxied asset) never sees headers prepared on the context.
+    try {
+      c.res.headers.set("X-Request-Id", id);
+    } catch {
+      c.header("X-Request-Id", id); // immutable headers (a `fetch()` response): rebuilt by Hono
+    }
   };
 }
