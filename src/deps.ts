@@ -48,6 +48,12 @@ export interface Deps {
   client?: ClientInfo;
   /** The built web UIs (`web/dist`): the Worker's assets binding, files on the Node host; absent in in-process tests. */
   assets?: StaticAssets;
+  /**
+   * Fetches URLs that clients registered and the server requests on its own (a DCR client's
+   * `jwks_uri`): on the Node host public addresses only, checked on the resolved addresses
+   * (`adapters/system/public-fetch.ts`). Absent: global fetch (Workers reach only the public internet).
+   */
+  publicFetch?: typeof fetch;
   /** Keeps background work alive after the response (Workers' `ctx.waitUntil`; Node: fire and track). */
   waitUntil: (promise: Promise<unknown>) => void;
 }

@@ -16,6 +16,7 @@ import { createUpstashCache } from "../adapters/redis/upstash.js";
 import { systemClock } from "../adapters/system/clock.js";
 import { cryptoRandom } from "../adapters/system/random.js";
 import { nodeSigner } from "../adapters/crypto/node-signer.js";
+import { createPublicFetch } from "../adapters/system/public-fetch.js";
 import type { Config } from "../core/config.js";
 import { createJsonLogger } from "../core/log.js";
 import { createPasswordHasher } from "../core/passwords/index.js";
@@ -104,6 +105,7 @@ export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
     random: cryptoRandom,
     keys: createKeyStore(secret, cryptoRandom),
     signer: nodeSigner,
+    publicFetch: createPublicFetch(),
     mailer,
     logger,
     passwords: createPasswordHasher({ argon2Module: await argon2Module }),

@@ -6,6 +6,7 @@
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPublicFetch } from "../../src/adapters/system/public-fetch.js";
 import { JWT_BEARER_ASSERTION } from "../../src/protocols/oauth2/client-auth.js";
 import { makeTestDeps } from "../support/app-deps.js";
 import { seedFlow } from "../support/flows.js";
@@ -224,6 +225,29 @@ describe("Dynamic Client Registration (RFC 7591/7592)", () => {
     const pub = await register({ redirect_uris: ["https://spa.example/cb"], token_endpoint_auth_method: "none" });
     expect(pub.status).toBe(201);
     expect((await pub.json()).client_secret).toBeUndefined();
+  });
+
+  it("a registered jwks_uri whose public name resolves to a private address is never fetched (Node host)", async () => {
+    const asked: string[] = [];
+    const failures: unknown[] = [];
+    const guarded = createPublicFetch({
+      resolve: (host, _opts, cb) => {
+        asked.push(host);
+        cb(null, [{ address: "93.184.215.14", family: 4 }, { address: "10.0.0.5", family: 4 }]); // one public, one private
+      },
+    });
+    env.deps.publicFetch = (url, init) => guarded(url, init).catch((e: NodeJS.ErrnoException) => Promise.reject(failures.push(e.code) && e));
+    const pair = await generateKeyPair("ES256", { extractable: true });
+    const res = await register({ grant_types: ["client_credentials"], token_endpoint_auth_method: "private_key_jwt", jwks_uri: "https://rebind.example.com/jwks" });
+    expect(res.status).toBe(201); // the name is public
+    const { client_id } = (await res.json()) as { client_id: string };
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = await new SignJWT({ iss: client_id, sub: client_id, aud: TOKEN, jti: crypto.randomUUID(), iat: now, exp: now + 60 }).setProtectedHeader({ alg: "ES256" }).sign(pair.privateKey);
+    const token = await postForm(env, "/application/o/token/", { grant_type: "client_credentials", client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: jwt });
+    expect(token.status).toBe(401);
+    expect(await token.json()).toMatchObject({ error: "invalid_client" });
+    expect(asked).toEqual(["rebind.example.com"]);
+    expect(failures).toEqual(["ENOTPUBLIC"]); // resolved, then refused before connecting
   });
 
   it("is off by default: no registration_endpoint and 404", async () => {

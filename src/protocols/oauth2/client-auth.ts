@@ -6,7 +6,7 @@
  * only `client_id`. Secrets are compared in constant time after unwrapping; assertion `jti`s are
  * single use (replay cache in `deps.cache`).
  */
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
 import { sha256Hex, timingSafeEqual, utf8 } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
@@ -120,13 +120,14 @@ function secretDigest(deps: Deps, wrapped: string): Promise<string> {
 // Remote JWKS per URI and isolate (jose caches and rate-limits refetches).
 const remoteSets = new Map<string, JWTVerifyGetKey>();
 
-function clientKeys(provider: OAuth2Provider): JWTVerifyGetKey | null {
+function clientKeys(deps: Deps, provider: OAuth2Provider): JWTVerifyGetKey | null {
   const { jwks, jwks_uri } = provider.settings;
   if (jwks) return createLocalJWKSet({ keys: jwks.keys as JWK[] });
   if (!jwks_uri) return null;
   let set = remoteSets.get(jwks_uri);
   if (!set) {
-    set = createRemoteJWKSet(new URL(jwks_uri), { timeoutDuration: 3000 });
+    const fetcher = deps.publicFetch;
+    set = createRemoteJWKSet(new URL(jwks_uri), { timeoutDuration: 3000, ...(fetcher ? { [customFetch]: (url: string, init: RequestInit) => fetcher(url, init) } : {}) });
     remoteSets.set(jwks_uri, set);
   }
   return set;
@@ -153,7 +154,7 @@ async function assertedClient(deps: Deps, assertion: string, postId: string | nu
   if (hmac) {
     key = provider.settings.client_secret ? utf8.encode(await deps.keys.unwrapText(provider.settings.client_secret, CLIENT_SECRET_CONTEXT)) : null;
   } else {
-    key = clientKeys(provider);
+    key = clientKeys(deps, provider);
   }
   if (!key) throw invalidClient();
   const audience = [site.endpoint, `${site.origin}${BASE_PATH}/token/`, issuerOf(site.origin, provider)];

@@ -8,6 +8,7 @@
 import * as z from "zod";
 import { sha256Hex, timingSafeEqual } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
+import { internalHost } from "../../core/net.js";
 import type { Deps } from "../../deps.js";
 import { CLIENT_AUTH_METHODS } from "./client-auth.js";
 import { RESPONSE_TYPES } from "./authorize.js";
@@ -47,40 +48,6 @@ const clientMetadata = z
   })
   .passthrough();
 type ClientMetadata = z.infer<typeof clientMetadata>;
-
-/** A dotted IPv4 address (as WHATWG URL normalizes any IPv4 host form) in a non-public range. */
-function internalIpv4(host: string): boolean {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  return (
-    a === 0 || a === 10 || a === 127 || a >= 224 || // this host, private, loopback, multicast/reserved
-    (a === 100 && b >= 64 && b <= 127) || // carrier-grade NAT
-    (a === 169 && b === 254) || // link-local (cloud metadata)
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168)
-  );
-}
-
-/**
- * Whether a URL's host is this machine or its private network: the server fetches `jwks_uri` on
- * its own, so a self-registered client must not point it inward (SSRF). IP literals are checked by
- * range (IPv4-mapped IPv6 included) and local names by suffix; a public name that resolves to a
- * private address is not caught here.
- */
-function internalHost(url: URL): boolean {
-  const host = url.hostname.toLowerCase();
-  if (/^(localhost|.*\.localhost|.*\.local|.*\.internal|.*\.home\.arpa)$/.test(host) || !host.includes(".") && !host.startsWith("[")) return true;
-  if (!host.startsWith("[")) return internalIpv4(host);
-  const v6 = host.slice(1, -1);
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
-  if (mapped) {
-    const hi = parseInt(mapped[1]!, 16);
-    const lo = parseInt(mapped[2]!, 16);
-    return internalIpv4(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
-  }
-  return v6 === "::" || v6 === "::1" || /^f[cd][0-9a-f]{0,2}:/.test(v6) || /^fe[89ab][0-9a-f]?:/.test(v6);
-}
 
 /** RFC 7591 §2: parsed and cross-checked metadata; `invalid_redirect_uri`/`invalid_client_metadata`. */
 function parseMetadata(body: unknown): ClientMetadata {
