@@ -8,15 +8,10 @@
  * with what they were issued for (purpose, flow, stage, user) and consumed with `take` before
  * verification: a replayed or foreign response finds no challenge.
  */
-import {
-  generateAuthenticationOptions,
-  verifyAuthenticationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-} from "@simplewebauthn/server";
-import { decodeClientDataJSON } from "@simplewebauthn/server/helpers";
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
+import { simpleWebAuthn } from "./webauthn-lib.js";
 import * as z from "zod";
-import { base64url, fromBase64url } from "../core/encoding.js";
+import { base64url, fromBase64url, utf8 } from "../core/encoding.js";
 import type { User } from "../ports/store.js";
 import type { WebAuthnDevice } from "../ports/webauthn.js";
 import { recordLoginFailed } from "./credentials.js";
@@ -85,7 +80,8 @@ export async function issueChallenge(ctx: StageContext<unknown>, purpose: Purpos
 export async function consumeChallenge(ctx: StageContext<unknown>, clientDataJSON: string, purpose: Purpose, userPk: number | null): Promise<string | null> {
   let challenge: string;
   try {
-    challenge = decodeClientDataJSON(clientDataJSON).challenge;
+    // WebAuthn §5.8.1 CollectedClientData (base64url JSON); the library verifies it fully later.
+    challenge = (JSON.parse(utf8.decode(fromBase64url(clientDataJSON))) as { challenge: string }).challenge;
   } catch {
     return null;
   }
@@ -136,7 +132,7 @@ async function allowCredentials(ctx: StageContext<unknown>, user: User) {
 /** Request options for `user`'s credentials (authenticator_validate), or for any passkey (`user` null). */
 async function requestOptions(ctx: StageContext<unknown>, user: User | null, verification: UserVerification): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const challenge = await issueChallenge(ctx, user ? "authentication" : "passkey", user?.pk ?? null);
-  return generateAuthenticationOptions({
+  return (await simpleWebAuthn()).generateAuthenticationOptions({
     rpID: rpIdOf(ctx.request),
     challenge,
     allowCredentials: user ? await allowCredentials(ctx, user) : [],
@@ -167,7 +163,7 @@ async function verifyAssertion(ctx: StageContext<unknown>, user: User | null, da
   if (!challenge) return fail("unknown, used or foreign challenge");
   let newCounter: number;
   try {
-    const result = await verifyAuthenticationResponse({
+    const result = await (await simpleWebAuthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: expectedOrigins(ctx.request),

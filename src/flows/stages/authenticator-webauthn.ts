@@ -5,7 +5,8 @@
  * the response's `response` is the resulting `RegistrationResponseJSON`, verified against the
  * request's origin and RP id and a single-use challenge from the cache.
  */
-import { generateRegistrationOptions, verifyRegistrationResponse, type RegistrationResponseJSON } from "@simplewebauthn/server";
+import type { RegistrationResponseJSON } from "@simplewebauthn/server";
+import { simpleWebAuthn } from "../webauthn-lib.js";
 import * as z from "zod";
 import { ConflictError } from "../../core/errors.js";
 import { base64url, utf8 } from "../../core/encoding.js";
@@ -77,7 +78,7 @@ export const authenticatorWebauthnStage = defineStage({
     const user = await ctx.pendingUser();
     if (!user) return { registration: null };
     const devices = await ctx.deps.store.webauthn.listByUser(user.pk);
-    const registration = await generateRegistrationOptions({
+    const registration = await (await simpleWebAuthn()).generateRegistrationOptions({
       rpName: await rpName(ctx),
       rpID: rpIdOf(ctx.request),
       // The user handle is the user's UUID: stable, not personal data (WebAuthn §14.6.1).
@@ -106,7 +107,7 @@ export const authenticatorWebauthnStage = defineStage({
     if (!challenge) return retry(nonFieldError(FAILED));
     let info;
     try {
-      const verified = await verifyRegistrationResponse({
+      const verified = await (await simpleWebAuthn()).verifyRegistrationResponse({
         response: data,
         expectedChallenge: challenge,
         expectedOrigin: expectedOrigins(ctx.request),
