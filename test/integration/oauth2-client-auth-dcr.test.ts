@@ -14,6 +14,7 @@ import { discover, login, ORIGIN, postForm, REDIRECT, setupOAuth2, type OAuth2En
 
 const TOKEN = `${ORIGIN}/application/o/token/`;
 const API = "https://api.example.com/";
+const FILES = "https://files.example.com/";
 
 describe("JWT client assertions and resource indicators", () => {
   let env: OAuth2Env;
@@ -21,7 +22,7 @@ describe("JWT client assertions and resource indicators", () => {
   let clientKey: CryptoKey;
 
   beforeAll(async () => {
-    env = await setupOAuth2();
+    env = await setupOAuth2({ settings: { allowed_resources: [API, FILES, "https://other.example/"] } });
     const pair = await generateKeyPair("ES256", { extractable: true });
     clientKey = pair.privateKey;
     const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256" };
@@ -97,6 +98,11 @@ describe("JWT client assertions and resource indicators", () => {
     const two = (await (await cc([API, "https://files.example.com/"])).json()) as { access_token: string };
     expect(decodeJwt(two.access_token).aud).toEqual([API, "https://files.example.com/"]);
     for (const bad of ["relative/path", "https://api.example.com/#frag"]) expect(await (await cc([bad])).json()).toMatchObject({ error: "invalid_target" });
+    // Only the client's allowed_resources: no tokens for somebody else's API, or a near miss.
+    for (const foreign of ["https://admin.example.com/", "https://api.example.com", "https://api.example.com/v2/"]) {
+      const res = await cc([API, foreign]);
+      expect([res.status, await res.json()], foreign).toEqual([400, expect.objectContaining({ error: "invalid_target" })]);
+    }
 
     const config = await discover(env);
     const browser = env.browser();
@@ -112,6 +118,10 @@ describe("JWT client assertions and resource indicators", () => {
     const res = await browser.request(url.pathname + url.search);
     const callback = new URL(res.headers.get("location")!);
     await expect(oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier }, { resource: "https://other.example/" })).rejects.toMatchObject({ error: "invalid_target" });
+    // At the authorization endpoint, a resource outside the allow-list goes back as an error.
+    const foreign = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: "openid", code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", resource: "https://admin.example.com/", state: "r1" });
+    const refused = new URL((await browser.request(foreign.pathname + foreign.search)).headers.get("location")!);
+    expect([refused.searchParams.get("error"), refused.searchParams.get("state"), refused.searchParams.has("code")]).toEqual(["invalid_target", "r1", false]);
   });
 
   it("the code's resources reach the token, and refresh keeps or narrows them", async () => {

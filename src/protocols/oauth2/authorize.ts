@@ -319,7 +319,7 @@ async function authorizeValidated(c: Ctx, provider: OAuth2Provider, redirectUri:
   if (implicit && !nonce) throw new OAuthError("invalid_request", "nonce is required for this response_type.");
   if (responseType.includes("id_token") && !scope.includes("openid")) throw new OAuthError("invalid_scope", "response_type id_token requires the openid scope.");
   const dpopJkt = checkDpopJkt(one(p, "dpop_jkt"));
-  const resource = parseResources(p);
+  const resource = parseResources(p, provider);
   const state = one(p, "state");
 
   let user = await currentUser(c);

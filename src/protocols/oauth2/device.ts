@@ -63,7 +63,7 @@ export async function deviceAuthorization(deps: Deps, origin: string, client: Au
   const scopeParam = form.getAll("scope");
   if (scopeParam.length > 1) throw new OAuthError("invalid_request", "Parameter 'scope' is repeated.");
   const scope = [...new Set((scopeParam[0] ?? "").split(" ").filter((s) => s && client.provider.scopes.has(s)))];
-  const resource = parseResources(form);
+  const resource = parseResources(form, client.provider);
   const deviceCode = deps.random.token(32);
   const hash = await sha256Hex(deviceCode);
   const ttl = DEVICE_CODE_LIFETIME_S;

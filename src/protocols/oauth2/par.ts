@@ -44,7 +44,7 @@ export async function pushAuthorizationRequest(deps: Deps, client: Authenticated
   const redirects = form.getAll("redirect_uri");
   if (redirects.length !== 1 || !redirectUriAllowed(provider, redirects[0]!)) throw new OAuthError("invalid_request", "redirect_uri is missing or not registered for this client.");
   if (form.getAll("response_type").length !== 1) throw new OAuthError("invalid_request", "Missing response_type.");
-  parseResources(form);
+  parseResources(form, provider);
   const jktParams = form.getAll("dpop_jkt");
   if (jktParams.length > 1) throw new OAuthError("invalid_request", "Parameter 'dpop_jkt' is repeated.");
   const jkt = checkDpopJkt(jktParams[0] ?? null);

@@ -96,6 +96,12 @@ export const oauth2Settings = z.object({
   require_pushed_authorization_requests: z.boolean().default(false),
   /** RFC 9449 §5.2: access tokens must be DPoP-bound. */
   dpop_bound_access_tokens: z.boolean().default(false),
+  /**
+   * RFC 8707: the resources (exact absolute URIs) this client may ask tokens for; they become the
+   * access token's `aud`. Empty: resource indicators are refused (`invalid_target`), so a client
+   * can never mint tokens for an API that was not assigned to it.
+   */
+  allowed_resources: z.array(z.string().max(2048)).max(100).default([]),
   /** RFC 7592: SHA-256 of the registration access token (dynamically registered clients only). */
   registration_access_token_hash: z.string().default(""),
   /** RFC 7591: the registered client metadata as the client sent it (echoed on read). */

@@ -116,7 +116,7 @@ async function authorizationCode(r: TokenRequest): Promise<IssuedTokens> {
   } catch (err) {
     return spend(err as OAuthError);
   }
-  const resource = narrowResources(form, grant.resource ?? []);
+  const resource = narrowResources(form, grant.resource ?? [], client.provider);
   const user = await deps.store.users.byPk(grant.userPk);
   if (!user || !user.isActive) return spend(invalidGrant("The user is no longer active."));
   const auth: AuthContext = { authTime: Math.floor(grant.authTime.getTime() / 1000), nonce: grant.nonce, sid: grant.sessionId, amr: await loginAmr(deps, user.pk, grant.authTime) };
@@ -173,7 +173,7 @@ async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
   if (old.used || old.revoked) return refreshReplayed(r, old);
   if (old.expires <= now) throw invalidGrant("The refresh token is invalid or expired.");
   checkBinding(old.dpopJkt, r);
-  const resource = narrowResources(form, old.resource ?? []);
+  const resource = narrowResources(form, old.resource ?? [], client.provider);
   const user = await deps.store.users.byPk(old.userPk);
   if (!user || !user.isActive) throw invalidGrant("The user is no longer active.");
   const scope = narrowScope(form, old.scope);
@@ -209,7 +209,7 @@ async function clientCredentials(r: TokenRequest): Promise<IssuedTokens> {
     scope,
     auth: null,
     dpopJkt: dpopFor(r),
-    resource: parseResources(form),
+    resource: parseResources(form, client.provider),
   });
 }
 

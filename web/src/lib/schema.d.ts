@@ -600,6 +600,40 @@ export interface paths {
         patch: operations["providers_oauth2_partial_update"];
         trace?: never;
     };
+    "/providers/saml/import_metadata/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a SAML provider from the SP's metadata (ACS URLs, audience, SLS, request-signing and encryption certificates) */
+        post: operations["providers_saml_import_metadata_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/providers/saml/{id}/refresh_metadata/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-read the SP's metadata into this provider (other settings are kept) */
+        post: operations["providers_saml_refresh_metadata_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/providers/saml/": {
         parameters: {
             query?: never;
@@ -3163,6 +3197,8 @@ export interface components {
                 require_pushed_authorization_requests: boolean;
                 /** @default false */
                 dpop_bound_access_tokens: boolean;
+                /** @default [] */
+                allowed_resources: string[];
                 /** @default  */
                 registration_access_token_hash: string;
                 /** @default {} */
@@ -3247,6 +3283,8 @@ export interface components {
             require_pushed_authorization_requests: boolean;
             /** @default false */
             dpop_bound_access_tokens: boolean;
+            /** @default [] */
+            allowed_resources: string[];
             /** @default  */
             registration_access_token_hash: string;
             /** @default {} */
@@ -3324,6 +3362,8 @@ export interface components {
             require_pushed_authorization_requests: boolean;
             /** @default false */
             dpop_bound_access_tokens: boolean;
+            /** @default [] */
+            allowed_resources: string[];
             /** @default  */
             registration_access_token_hash: string;
             /** @default {} */
@@ -3372,10 +3412,32 @@ export interface components {
             token_endpoint_auth_method?: ("client_secret_basic" | "client_secret_post" | "client_secret_jwt" | "private_key_jwt" | "none") | null;
             require_pushed_authorization_requests?: boolean;
             dpop_bound_access_tokens?: boolean;
+            allowed_resources?: string[];
             registration_access_token_hash?: string;
             client_metadata?: {
                 [key: string]: unknown;
             };
+        };
+        SAMLProviderImported: {
+            pk: number;
+            name: string;
+        };
+        SAMLProviderImportRequest: {
+            name: string;
+            /** Format: uuid */
+            authorization_flow: string;
+            invalidation_flow?: string | null;
+            metadata?: string;
+            /** Format: uri */
+            metadata_url?: string;
+        };
+        SAMLProviderSettings: {
+            [key: string]: unknown;
+        };
+        SAMLProviderRefreshRequest: {
+            metadata?: string;
+            /** Format: uri */
+            metadata_url?: string;
         };
         PaginatedSAMLProviderList: {
             pagination: {
@@ -10522,6 +10584,108 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuth2Provider"];
+                };
+            };
+            /** @description Validation error: field name → messages */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GenericError"];
+                };
+            };
+            /** @description Permission denied */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GenericError"];
+                };
+            };
+        };
+    };
+    providers_saml_import_metadata_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SAMLProviderImportRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SAMLProviderImported"];
+                };
+            };
+            /** @description Validation error: field name → messages */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GenericError"];
+                };
+            };
+            /** @description Permission denied */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GenericError"];
+                };
+            };
+        };
+    };
+    providers_saml_refresh_metadata_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SAMLProviderRefreshRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SAMLProviderSettings"];
                 };
             };
             /** @description Validation error: field name → messages */
@@ -22130,7 +22294,7 @@ export interface operations {
                 ordering?: string;
                 name?: string;
                 managed?: string;
-                /** @description true: only pairs without a private key */
+                /** @description true: only pairs with a private key (authentik's has_key) */
                 has_key?: boolean;
             };
             header?: never;
