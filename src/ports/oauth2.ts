@@ -4,6 +4,7 @@
  * `src/protocols/oauth2/settings.ts`. Secrets (codes, tokens) reach the repository only as
  * SHA-256 hashes.
  */
+import type { User } from "./store.js";
 
 /** A provider of type "oauth2" with the application that links it. */
 export interface OAuth2ProviderRecord {
@@ -121,6 +122,8 @@ export interface OAuth2Repository {
   createCode(c: NewAuthorizationCode): Promise<AuthorizationCode>;
   /** The code by hash, used or not (nothing is consumed). */
   codeByHash(codeHash: string): Promise<(AuthorizationCode & { used: boolean }) | null>;
+  /** `codeByHash` with the code's user (null if gone), in one query (the token endpoint's first read). */
+  codeWithUserByHash(codeHash: string): Promise<{ code: AuthorizationCode & { used: boolean }; user: User | null } | null>;
   /** Marks the code used in one conditional UPDATE … RETURNING (RFC 6749 §4.1.2 single use). */
   redeemCode(codeHash: string, now: Date): Promise<CodeRedemption>;
   /**
@@ -133,6 +136,8 @@ export interface OAuth2Repository {
   accessTokenByHash(tokenHash: string): Promise<AccessToken | null>;
   createRefreshToken(t: NewRefreshToken): Promise<RefreshToken>;
   refreshTokenByHash(tokenHash: string): Promise<RefreshToken | null>;
+  /** `refreshTokenByHash` with the token's user (null if gone), in one query. */
+  refreshTokenWithUserByHash(tokenHash: string): Promise<{ token: RefreshToken; user: User | null } | null>;
   /**
    * Marks an unused, unrevoked, unexpired token used (a conditional UPDATE) and, only if it won,
    * stores its successors, atomically.

@@ -5,13 +5,13 @@
  * requests have exactly one winner, replays revoke what it got, and a failure while storing leaves
  * the code or refresh token as it was.
  */
-import { count } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNeonStore } from "../../src/adapters/postgres/neon.js";
 import { createPgStore } from "../../src/adapters/postgres/pg.js";
 import type { DrizzleStore } from "../../src/adapters/postgres/store.js";
-import { oauth2AccessTokens, oauth2RefreshTokens } from "../../src/db/schema/index.js";
+import { oauth2AccessTokens, oauth2RefreshTokens, users } from "../../src/db/schema/index.js";
 import type { IssuedRows } from "../../src/ports/oauth2.js";
 import type { Store } from "../../src/ports/store.js";
 import { makeTestDeps, type TestDeps } from "../support/app-deps.js";
@@ -157,6 +157,22 @@ describe.each(["pglite", "postgres", "neon"] as const)("token grants are transac
     expect(retry.status).toBe(200);
     expect(await active(((await retry.json()) as { refresh_token: string }).refresh_token)).toBe(true);
     expect((await tokenForm({ grant_type: "refresh_token", refresh_token: first.refresh_token })).status).toBe(400); // then it is spent
+  });
+
+  it("a deactivated user's code and refresh token get invalid_grant (the grant's first read carries the user)", async () => {
+    const first = (await (await tokenForm(await newCode())).json()) as { refresh_token: string };
+    const form = await newCode();
+    await db.update(users).set({ isActive: false }).where(eq(users.id, env.user.pk));
+    try {
+      for (const res of [await tokenForm(form), await tokenForm({ grant_type: "refresh_token", refresh_token: first.refresh_token })]) {
+        expect(res.status).toBe(400);
+        expect(await res.json()).toMatchObject({ error: "invalid_grant", error_description: "The user is no longer active." });
+      }
+    } finally {
+      await db.update(users).set({ isActive: true }).where(eq(users.id, env.user.pk));
+    }
+    expect((await tokenForm(form)).status).toBe(400); // the code was spent by the refusal
+    expect((await tokenForm({ grant_type: "refresh_token", refresh_token: first.refresh_token })).status).toBe(200); // the refresh token was not
   });
 
   it("a PKCE failure spends the code (a second try with the right verifier is a replay)", async () => {

@@ -7,6 +7,7 @@ import {
   oauth2RefreshTokens,
   policyBindingModels,
   providers,
+  users,
 } from "../../db/schema/index.js";
 import type {
   AccessToken,
@@ -19,6 +20,7 @@ import type {
 import { rowsOf, type Db } from "./db.js";
 import { insertProvider, providerWhere as providerRowWhere, toProviderRecord } from "./provider-rows.js";
 import { guard } from "./errors.js";
+import { toUser } from "./users.js";
 
 type CodeRow = typeof oauth2AuthorizationCodes.$inferSelect;
 type AccessRow = typeof oauth2AccessTokens.$inferSelect;
@@ -214,6 +216,18 @@ export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Reposit
           .returning(),
       );
       return toCode(row!);
+    },
+
+    async codeWithUserByHash(codeHash) {
+      const c = oauth2AuthorizationCodes;
+      const [row] = await db.select({ code: c, user: users }).from(c).leftJoin(users, eq(users.id, c.userId)).where(eq(c.codeHash, codeHash)).limit(1);
+      return row ? { code: { ...toCode(row.code), used: row.code.used }, user: row.user ? toUser(row.user) : null } : null;
+    },
+
+    async refreshTokenWithUserByHash(tokenHash) {
+      const t = oauth2RefreshTokens;
+      const [row] = await db.select({ token: t, user: users }).from(t).leftJoin(users, eq(users.id, t.userId)).where(eq(t.tokenHash, tokenHash)).limit(1);
+      return row ? { token: toRefresh(row.token), user: row.user ? toUser(row.user) : null } : null;
     },
 
     async codeByHash(codeHash) {

@@ -101,7 +101,8 @@ async function authorizationCode(r: TokenRequest): Promise<IssuedTokens> {
   const verifier = param(form, "code_verifier", false);
   const codeHash = await sha256Hex(code);
   const now = deps.clock.now();
-  const grant = await deps.store.oauth2.codeByHash(codeHash);
+  const found = await deps.store.oauth2.codeWithUserByHash(codeHash);
+  const grant = found?.code;
   if (grant?.used) return codeReplayed(r, grant);
   if (!grant || grant.expires <= now) throw invalidGrant("The authorization code is invalid or expired.");
   const spend = async (err: OAuthError): Promise<never> => {
@@ -117,7 +118,7 @@ async function authorizationCode(r: TokenRequest): Promise<IssuedTokens> {
     return spend(err as OAuthError);
   }
   const resource = narrowResources(form, grant.resource ?? [], client.provider);
-  const user = await deps.store.users.byPk(grant.userPk);
+  const user = found?.user ?? null;
   if (!user || !user.isActive) return spend(invalidGrant("The user is no longer active."));
   const auth: AuthContext = { authTime: Math.floor(grant.authTime.getTime() / 1000), nonce: grant.nonce, sid: grant.sessionId, amr: await loginAmr(deps, user.pk, grant.authTime) };
   const prepared = await prepareTokens(deps, {
@@ -168,13 +169,14 @@ async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
   const token = param(form, "refresh_token")!;
   const hash = await sha256Hex(token);
   const now = deps.clock.now();
-  const old = token.length <= 512 ? await deps.store.oauth2.refreshTokenByHash(hash) : null;
+  const found = token.length <= 512 ? await deps.store.oauth2.refreshTokenWithUserByHash(hash) : null;
+  const old = found?.token;
   if (!old || old.providerPk !== client.provider.pk) throw invalidGrant("The refresh token is invalid or expired.");
   if (old.used || old.revoked) return refreshReplayed(r, old);
   if (old.expires <= now) throw invalidGrant("The refresh token is invalid or expired.");
   checkBinding(old.dpopJkt, r);
   const resource = narrowResources(form, old.resource ?? [], client.provider);
-  const user = await deps.store.users.byPk(old.userPk);
+  const user = found?.user ?? null;
   if (!user || !user.isActive) throw invalidGrant("The user is no longer active.");
   const scope = narrowScope(form, old.scope);
   const ctx = old.idTokenContext as Partial<AuthContext>;
