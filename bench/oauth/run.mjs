@@ -13,16 +13,20 @@
 //
 //   node bench/oauth/run.mjs [--duration=10] [--connections=10] [--codes=1500] [--alg=RS256,ES256]
 //                            [--only=node,worker,oidc-provider,oidc-provider-pg]
-//                            [--scenarios=client_credentials,code]
+//                            [--scenarios=client_credentials,code] [--loadgen=wrk|autocannon]
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (the server; a fresh database is
 //   created in it and dropped at the end)
 //   BENCH_CPU_PROF=/tmp/prof  writes a V8 CPU profile of the Node host (--cpu-prof) there
 //
 // Each target runs alone; the load generator shares the machine (2 cores here), so absolute
-// figures are pessimistic and ratios are what to compare.
+// figures are pessimistic and ratios are what to compare. client_credentials is driven by wrk
+// (Debian's package; one thread, written in C) where it is installed, else by autocannon: at ~8,000
+// req/s autocannon's own JavaScript needs most of a core and, on 2 cores, caps both targets at the
+// same rate. The "loadgen CPU" column tells which side was the limit. code + refresh needs
+// per-connection state (each refresh uses the token its code returned), so it stays on autocannon.
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -44,6 +48,16 @@ const CODES = Number(args.codes ?? 1500);
 const ONLY = new Set((args.only ?? "node,worker,oidc-provider,oidc-provider-pg").split(","));
 const ALGS = (args.alg ?? "RS256,ES256").split(",");
 const SCENARIOS = new Set((args.scenarios ?? "client_credentials,code").split(","));
+const hasWrk = (process.env.PATH ?? "").split(":").some((d) => {
+  try {
+    return readdirSync(d).includes("wrk");
+  } catch {
+    return false;
+  }
+});
+const LOADGEN = args.loadgen ?? (hasWrk ? "wrk" : "autocannon");
+if (LOADGEN !== "wrk" && LOADGEN !== "autocannon") throw new Error("--loadgen takes wrk or autocannon");
+if (LOADGEN === "wrk" && !hasWrk) throw new Error("--loadgen=wrk: wrk is not on PATH (apt-get install wrk)");
 if (ALGS.some((a) => a !== "RS256" && a !== "ES256")) throw new Error("--alg takes RS256 and/or ES256");
 const SERVER_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECRET = "bench-oauth-secret-key-".padEnd(48, "k");
@@ -154,17 +168,75 @@ function summary(r) {
   };
 }
 
-/** One autocannon run; with `pgid`, also the target's CPU ms per request over the run. */
+/** One autocannon run; with `pgid`, also the target's CPU ms per request over the run, and autocannon's. */
 function run(opts, pgid) {
   const cpu0 = groupCpuMs(pgid);
+  const own0 = process.cpuUsage(); // autocannon runs in this process
   return new Promise((res, rej) => {
     const inst = autocannon({ connections: CONNECTIONS, ...opts }, (err, result) => {
       if (err) return rej(err);
       const s = summary(result);
       const cpu1 = groupCpuMs(pgid);
-      res({ ...s, cpuMs: cpu0 === null || cpu1 === null || !s.requests ? undefined : (cpu1 - cpu0) / s.requests });
+      const own = process.cpuUsage(own0);
+      res({
+        ...s,
+        cpuMs: cpu0 === null || cpu1 === null || !s.requests ? undefined : (cpu1 - cpu0) / s.requests,
+        loadgenCpuMs: s.requests ? (own.user + own.system) / 1000 / s.requests : undefined,
+      });
     });
     autocannon.track(inst, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  });
+}
+
+/**
+ * One wrk run (one thread, CONNECTIONS connections) of a single fixed request; with `pgid`, also the
+ * target's CPU ms per request. The Lua script's done() prints the figures as JSON; the shell's
+ * `times` prints wrk's own CPU (its children's user and system time) after it exits.
+ */
+function runWrk(opts, pgid, duration) {
+  const dir = mkdtempSync(join(tmpdir(), "threshold-bench-wrk-"));
+  const lua = join(dir, "req.lua");
+  const q = (v) => JSON.stringify(v); // a JSON string is a valid Lua string literal for this ASCII
+  writeFileSync(
+    lua,
+    [
+      `wrk.method = ${q(opts.method)}`,
+      `wrk.body = ${q(opts.body)}`,
+      ...Object.entries(opts.headers).map(([k, v]) => `wrk.headers[${q(k)}] = ${q(v)}`),
+      "function done(s, latency, requests)",
+      '  io.write(string.format(\'\\n{"requests":%d,"duration":%d,"p50":%f,"p99":%f,"non2xx":%d,"errors":%d}\\n\',',
+      "    s.requests, s.duration, latency:percentile(50) / 1000, latency:percentile(99) / 1000, s.errors.status,",
+      "    s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout))",
+      "end",
+    ].join("\n"),
+  );
+  const cpu0 = groupCpuMs(pgid);
+  return new Promise((res, rej) => {
+    const sh = spawn("sh", ["-c", `wrk -t1 -c${CONNECTIONS} -d${duration}s -s "$1" "$2" && times`, "sh", lua, opts.url], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    sh.stdout.on("data", (d) => (out += d));
+    sh.stderr.on("data", (d) => (out += d));
+    sh.on("exit", (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      const cpu1 = groupCpuMs(pgid);
+      const line = out.split("\n").find((l) => l.startsWith('{"requests"'));
+      if (code !== 0 || !line) return rej(new Error(`wrk failed (${code}):\n${out}`));
+      const w = JSON.parse(line);
+      // `times`: the shell's own user/system time, then its children's (wrk's), as 0m1.234s each
+      const secs = (t) => Number(t.match(/(\d+)m([\d.]+)s/)[1]) * 60 + Number(t.match(/(\d+)m([\d.]+)s/)[2]);
+      const children = out.trim().split("\n").at(-1).trim().split(/\s+/);
+      const loadgenMs = children.length === 2 ? (secs(children[0]) + secs(children[1])) * 1000 : undefined;
+      res({
+        rps: w.requests / (w.duration / 1e6),
+        p50: w.p50,
+        p99: w.p99,
+        requests: w.requests,
+        non2xx: w.non2xx,
+        errors: w.errors,
+        cpuMs: cpu0 === null || cpu1 === null || !w.requests ? undefined : (cpu1 - cpu0) / w.requests,
+        loadgenCpuMs: loadgenMs === undefined || !w.requests ? undefined : loadgenMs / w.requests,
+      });
+    });
   });
 }
 
@@ -193,7 +265,7 @@ async function clientCredentials(t) {
     body: `grant_type=client_credentials&scope=${t.ccScope}`,
   };
   await warmUp(opts);
-  return run({ ...opts, duration: DURATION }, t.pgid);
+  return LOADGEN === "wrk" ? runWrk(opts, t.pgid, DURATION) : run({ ...opts, duration: DURATION }, t.pgid);
 }
 
 /** Each connection: redeem a code, then refresh the tokens it got; `codes` pairs in all. */
@@ -365,9 +437,10 @@ const fmt = (n, d = 1) => (n === undefined || Number.isNaN(n) ? "-" : n.toFixed(
 async function main() {
   const results = [];
   const record = (target, alg, scenario, s) => {
+    s.loadgen = scenario === "client_credentials" ? LOADGEN : "autocannon";
     results.push({ target, alg, scenario, ...s });
     const extra = s.bad ? `, ${s.bad} failed grants` : s.non2xx ? `, ${s.non2xx} non-2xx` : "";
-    console.error(`  ${target.padEnd(26)} ${alg} ${scenario.padEnd(18)} ${fmt(s.rps).padStart(8)} req/s  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  CPU ${fmt(s.cpuMs, 3)} ms/req${extra}`);
+    console.error(`  ${target.padEnd(26)} ${alg} ${scenario.padEnd(18)} ${fmt(s.rps).padStart(8)} req/s  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  CPU ${fmt(s.cpuMs, 3)} ms/req (${s.loadgen} ${fmt(s.loadgenCpuMs, 3)})${extra}`);
   };
   console.error(`bench/oauth: ${CONNECTIONS} connections, client_credentials ${DURATION} s, code+refresh ${CODES} pairs, ${ALGS.join(" and ")}\n`);
 
@@ -411,9 +484,9 @@ async function main() {
 
   const peerOf = (r, storage) => results.find((p) => p.target === `oidc-provider 9 (${storage})` && p.alg === r.alg && p.scenario === r.scenario);
   const ratio = (r, storage) => (peerOf(r, storage) && r.target.startsWith("threshold") ? `${fmt(r.rps / peerOf(r, storage).rps, 2)}×` : "");
-  console.log("\n| target | alg | scenario | req/s | p50 ms | p99 ms | server CPU ms/req | ÷ oidc-provider (memory) | ÷ oidc-provider (pg) |\n|---|---|---|---:|---:|---:|---:|---:|---:|");
+  console.log("\n| target | alg | scenario | req/s | p50 ms | p99 ms | server CPU ms/req | load generator, its CPU ms/req | ÷ oidc-provider (memory) | ÷ oidc-provider (pg) |\n|---|---|---|---:|---:|---:|---:|---|---:|---:|");
   for (const r of results) {
-    console.log(`| ${r.target} | ${r.alg} | ${r.scenario} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuMs, 3)} | ${ratio(r, "memory")} | ${ratio(r, "pg")} |`);
+    console.log(`| ${r.target} | ${r.alg} | ${r.scenario} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuMs, 3)} | ${r.loadgen} ${fmt(r.loadgenCpuMs, 3)} | ${ratio(r, "memory")} | ${ratio(r, "pg")} |`);
   }
   for (const alg of ALGS) {
     const cc = results.find((r) => r.target.startsWith("threshold node") && r.alg === alg && r.scenario === "client_credentials");
