@@ -8,19 +8,28 @@ import type { ClientInfo } from "../deps.js";
  */
 export function createClientResolver(cidrs: string): (request: Request, peer: string | undefined) => ClientInfo {
   const trusted = new BlockList();
-  for (const cidr of cidrs.split(",").map((c) => c.trim()).filter(Boolean)) {
+  const list = cidrs.split(",").map((c) => c.trim()).filter(Boolean);
+  for (const cidr of list) {
     const [net, bits] = cidr.split("/");
     const family = isIP(net!) === 6 ? "ipv6" : "ipv4";
     trusted.addSubnet(net!, Number(bits), family);
   }
+  // Per peer address: BlockList.check builds a SocketAddress each call (a few µs on every
+  // request), while a host sees few distinct peers (proxies, keep-alive clients). Bounded.
+  const verdicts = new Map<string, boolean>();
   const isTrusted = (ip: string) => {
-    const v4mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-    const addr = v4mapped ? v4mapped[1]! : ip;
-    const family = isIP(addr);
-    return family !== 0 && trusted.check(addr, family === 6 ? "ipv6" : "ipv4");
+    if (list.length === 0) return false;
+    let v = verdicts.get(ip);
+    if (v === undefined) {
+      const family = isIP(ip);
+      v = family !== 0 && trusted.check(ip, family === 6 ? "ipv6" : "ipv4");
+      if (verdicts.size >= 4096) verdicts.clear();
+      verdicts.set(ip, v);
+    }
+    return v;
   };
   return (request, peer) => {
-    const socketIp = peer ? peer.replace(/^::ffff:(?=\d+\.)/i, "") : null;
+    const socketIp = peer ? (peer.startsWith("::ffff:") || peer.startsWith("::FFFF:") ? peer.replace(/^::ffff:(?=\d+\.)/i, "") : peer) : null;
     if (!socketIp || !isTrusted(socketIp)) return { ip: socketIp, country: null, asn: null };
     const forwarded = request.headers.get("cf-connecting-ip") ?? request.headers.get("x-forwarded-for")?.split(",")[0];
     const ip = forwarded?.trim();

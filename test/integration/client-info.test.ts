@@ -26,4 +26,15 @@ describe("Node host client resolution (trusted proxies)", () => {
     const none = createClientResolver("192.0.2.0/32");
     expect(none(req({ "X-Forwarded-For": "1.2.3.4" }), "127.0.0.1").ip).toBe("127.0.0.1");
   });
+
+  it("keeps each peer's verdict apart (verdicts are cached per peer address)", () => {
+    for (let round = 0; round < 3; round++) {
+      expect(resolve(req({ "X-Forwarded-For": "1.2.3.4" }), "10.1.2.3").ip).toBe("1.2.3.4");
+      expect(resolve(req({ "X-Forwarded-For": "1.2.3.4" }), "11.1.2.3").ip).toBe("11.1.2.3");
+      expect(resolve(req({ "X-Forwarded-For": "1.2.3.4" }), "::ffff:11.1.2.3").ip).toBe("11.1.2.3");
+    }
+    const empty = createClientResolver("");
+    expect(empty(req({ "X-Forwarded-For": "1.2.3.4" }), "127.0.0.1").ip).toBe("127.0.0.1");
+    expect(empty(req({}), undefined).ip).toBeNull();
+  });
 });
