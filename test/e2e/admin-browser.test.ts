@@ -139,6 +139,7 @@ describe("admin SPA and user portal in headless Chromium", () => {
     await page.fill("#f-name", "Wiki OIDC");
     await page.selectOption("#f-authorization_flow", await optionValue(page, "#f-authorization_flow", "implicit-consent"));
     await page.fill("#f-redirect_uris_text", REDIRECT);
+    await page.fill("#f-allowed_resources", "https://api.wiki.example.com/\n  https://search.wiki.example.com/v1  \n");
     await shoot(page, "provider-form");
     await page.getByRole("button", { name: "Create", exact: true }).click();
     const secret = (await page.getByTestId("secret-value").textContent())!.trim();
@@ -150,6 +151,8 @@ describe("admin SPA and user portal in headless Chromium", () => {
     await page.getByRole("heading", { name: "Wiki OIDC" }).waitFor();
     // Shown once: the provider page never shows it again.
     expect(await page.content()).not.toContain(secret);
+    const stored = await page.evaluate(async () => (await (await fetch("/api/v3/providers/oauth2/?search=Wiki")).json()) as { results: { name: string; allowed_resources: string[] }[] });
+    expect(stored.results.find((r) => r.name === "Wiki OIDC")?.allowed_resources).toEqual(["https://api.wiki.example.com/", "https://search.wiki.example.com/v1"]);
 
     await page.getByRole("link", { name: "Applications" }).first().click();
     await page.getByRole("button", { name: "Create application" }).click();

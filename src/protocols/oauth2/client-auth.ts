@@ -100,6 +100,38 @@ export async function authenticateClient(deps: Deps, authorization: string | und
   return { provider, confidential: true, method };
 }
 
+/** The client id and secret a request presents (Basic or form), without checking them. */
+export function presentedSecret(authorization: string | undefined, form: URLSearchParams): { id: string; secret: string } | null {
+  let basic: { id: string; secret: string } | null;
+  try {
+    basic = basicCredentials(authorization);
+  } catch {
+    return null;
+  }
+  if (basic) return basic;
+  const id = form.get("client_id");
+  const secret = form.get("client_secret");
+  return id !== null && secret !== null ? { id, secret } : null;
+}
+
+/**
+ * The client of an app-password token request (authentik's machine-to-machine login): a client
+ * secret or assertion, when one is sent, is checked as usual; a client id alone names the
+ * provider, public or confidential, because the user's app password is the credential.
+ */
+export async function identifyClient(deps: Deps, authorization: string | undefined, form: URLSearchParams, site?: ClientAuthSite): Promise<AuthenticatedClient> {
+  const basic = basicCredentials(authorization);
+  if (basic?.secret || form.get("client_secret") || form.get("client_assertion") !== null || form.get("client_assertion_type") !== null) {
+    return authenticateClient(deps, authorization, form, site);
+  }
+  if (form.getAll("client_id").length > 1) throw new OAuthError("invalid_request", "Parameter 'client_id' is repeated.");
+  const postId = form.get("client_id");
+  if (basic && postId !== null && postId !== basic.id) throw invalidClient();
+  const provider = await providerByClientId(deps, basic?.id ?? postId ?? "");
+  if (!provider) throw invalidClient();
+  return { provider, confidential: false, method: "none" };
+}
+
 // SHA-256 of each unwrapped client secret, per isolate and keyed by the wrapped value (a new
 // secret is a new key): unwrapping (AES-GCM through WebCrypto) on every token request cost more
 // than the rest of client authentication. Only digests are kept, never the secrets.

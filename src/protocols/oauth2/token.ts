@@ -9,7 +9,8 @@ import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
 import { recordEvent } from "../../services/events.js";
 import { loginAmr } from "./claims.js";
-import { authenticateClient, type AuthenticatedClient } from "./client-auth.js";
+import { appPasswordFromSecret, appPasswordUser, type AppPasswordCredentials } from "./app-password.js";
+import { authenticateClient, identifyClient, presentedSecret, type AuthenticatedClient } from "./client-auth.js";
 import { DEVICE_CODE_GRANT, redeemDeviceCode } from "./device.js";
 import { verifyDpop } from "./dpop.js";
 import { BASE_PATH, issuerOf } from "./provider.js";
@@ -20,11 +21,15 @@ import { issueTokens, prepareTokens, type AuthContext, type IssuedTokens } from 
 export interface TokenRequest {
   deps: Deps;
   origin: string;
+  /** The endpoint URL the request was sent to. */
+  url: string;
   form: URLSearchParams;
   client: AuthenticatedClient;
   clientIp: string | null;
   /** Thumbprint of the request's valid DPoP proof key (RFC 9449), if any. */
   dpopJkt: string | null;
+  /** client_credentials / password as a user with an app password (authentik). */
+  appPassword?: AppPasswordCredentials | null;
 }
 
 /** The HTTP request behind a token request. */
@@ -199,11 +204,18 @@ async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
   return prepared.out;
 }
 
+/** The scopes asked for that the provider maps, without `offline_access` (no refresh tokens here). */
+function machineScope(r: TokenRequest): string[] {
+  const asked = (param(r.form, "scope", false) ?? "").split(" ").filter(Boolean);
+  return [...new Set(asked.filter((s) => r.client.provider.scopes.has(s) && s !== "offline_access"))];
+}
+
 async function clientCredentials(r: TokenRequest): Promise<IssuedTokens> {
   const { deps, form, client } = r;
+  if (r.appPassword) return appPasswordGrant(r, r.appPassword);
+  if (form.get("grant_type") === "password") throw new OAuthError("invalid_request", "Missing 'username'.");
   if (!client.confidential) throw new OAuthError("unauthorized_client", "client_credentials requires a confidential client.");
-  const asked = (param(form, "scope", false) ?? "").split(" ").filter(Boolean);
-  const scope = [...new Set(asked.filter((s) => client.provider.scopes.has(s) && s !== "offline_access"))];
+  const scope = machineScope(r);
   return issueTokens(deps, {
     provider: client.provider,
     issuer: issuerOf(r.origin, client.provider),
@@ -212,6 +224,23 @@ async function clientCredentials(r: TokenRequest): Promise<IssuedTokens> {
     auth: null,
     dpopJkt: dpopFor(r),
     resource: parseResources(form, client.provider),
+  });
+}
+
+/** authentik's machine-to-machine login: tokens for the user whose app password was presented. */
+async function appPasswordGrant(r: TokenRequest, creds: AppPasswordCredentials): Promise<IssuedTokens> {
+  const { deps, client } = r;
+  const scope = machineScope(r);
+  const user = await appPasswordUser(deps, client.provider, creds, { clientIp: r.clientIp, url: r.url, scope, grantType: r.form.get("grant_type")! });
+  return issueTokens(deps, {
+    provider: client.provider,
+    issuer: issuerOf(r.origin, client.provider),
+    user,
+    scope,
+    auth: { authTime: Math.floor(deps.clock.now().getTime() / 1000) },
+    dpopJkt: dpopFor(r),
+    resource: parseResources(r.form, client.provider),
+    noRefresh: true,
   });
 }
 
@@ -237,6 +266,9 @@ const GRANTS: Record<string, (r: TokenRequest) => Promise<IssuedTokens>> = {
   authorization_code: authorizationCode,
   refresh_token: refreshToken,
   client_credentials: clientCredentials,
+  // authentik treats the resource owner password grant as client_credentials: with `username` and
+  // an app password as `password` (no user passwords here; RFC 9700 §2.4 forbids that grant).
+  password: clientCredentials,
   [DEVICE_CODE_GRANT]: deviceCode,
 };
 
@@ -246,10 +278,28 @@ export const GRANT_TYPES = [...Object.keys(GRANTS), "implicit"];
 /** POST `/application/o/token/`. */
 export async function tokenEndpoint(deps: Deps, http: TokenHttpRequest): Promise<IssuedTokens> {
   const { form, origin } = http;
-  const grantType = param(form, "grant_type");
-  const client = await authenticateClient(deps, http.authorization, form, { origin, endpoint: `${origin}${BASE_PATH}/token/` });
-  const handler = Object.hasOwn(GRANTS, grantType!) ? GRANTS[grantType!] : undefined;
+  const grantType = param(form, "grant_type")!;
+  const site = { origin, endpoint: `${origin}${BASE_PATH}/token/` };
+  let client: AuthenticatedClient;
+  let appPassword: AppPasswordCredentials | null = null;
+  const machine = grantType === "client_credentials" || grantType === "password";
+  const username = machine ? param(form, "username", false) : null;
+  if (username) {
+    appPassword = { username, password: param(form, "password", false) ?? "", via: "form" };
+    client = await identifyClient(deps, http.authorization, form, site);
+  } else {
+    try {
+      client = await authenticateClient(deps, http.authorization, form, site);
+    } catch (error) {
+      // authentik: a client secret that is base64("username:app password") logs that user in.
+      const presented = machine && error instanceof OAuthError && error.error === "invalid_client" ? presentedSecret(http.authorization, form) : null;
+      appPassword = appPasswordFromSecret(presented?.secret ?? null);
+      if (!presented || !appPassword) throw error;
+      client = await identifyClient(deps, undefined, new URLSearchParams({ client_id: presented.id }), site);
+    }
+  }
+  const handler = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
   if (!handler) throw new OAuthError("unsupported_grant_type", "Unsupported grant_type.");
   const dpopJkt = await verifyDpop(deps, "token", { headers: http.dpop, method: "POST", url: http.url });
-  return handler({ deps, origin, form, client, clientIp: http.clientIp, dpopJkt });
+  return handler({ deps, origin, url: http.url, form, client, clientIp: http.clientIp, dpopJkt, appPassword });
 }

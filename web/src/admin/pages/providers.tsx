@@ -57,6 +57,7 @@ export function providerFields(kind: ProviderKind, p: Pickers): FieldSpec[] {
         { name: "client_type", label: "Client type", type: "select", required: true, options: [{ value: "confidential", label: "Confidential (has a client secret)" }, { value: "public", label: "Public (SPA, mobile; PKCE)" }] },
         { name: "redirect_uris_text", label: "Redirect URIs", type: "lines", required: true, help: "One per line. Prefix a line with regex: for a regular expression." },
         { name: "signing_key", label: "Signing key", type: "select", options: keys, help: "Empty: the install's default key." },
+        { name: "allowed_resources", label: "Allowed resources", type: "lines", help: "APIs this client may ask tokens for with the resource parameter (RFC 8707), one exact URI per line; the token's audience. Empty: none, tokens are for the client itself." },
         { name: "sub_mode", label: "Subject mode", type: "select", required: true, options: opts(["hashed_user_id", "user_id", "user_uuid", "user_username", "user_email", "user_upn"]) },
         { name: "include_claims_in_id_token", label: "Include claims in the ID token", type: "checkbox" },
         { name: "access_code_validity", label: "Access code validity", help: "e.g. minutes=1" },
