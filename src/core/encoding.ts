@@ -46,6 +46,11 @@ export async function sha256Hex(text: string): Promise<string> {
   return hex(sha256(utf8.encode(text)));
 }
 
+/** SHA-256 of a UTF-8 string (PKCE challenges, `at_hash`, DPoP `ath`), in JS for the same reason. */
+export function sha256Bytes(text: string): Uint8Array {
+  return sha256(utf8.encode(text));
+}
+
 /** Compares two strings in time independent of where they differ (length leaks only). */
 export function timingSafeEqual(a: string, b: string): boolean {
   const x = utf8.encode(a);

@@ -1,4 +1,4 @@
-import { asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { asc, eq, getTableColumns, inArray, sql, type Placeholder } from "drizzle-orm";
 import { NotFoundError } from "../../core/errors.js";
 import type {
   LoadedBinding,
@@ -52,7 +52,7 @@ function toBinding(row: BindingRow): PolicyBinding {
  * membership of its parents, as authentik's `User.all_groups()`). `UNION` (not `UNION ALL`)
  * stops on cycles.
  */
-function allGroupIdsQuery(userPk: number) {
+function allGroupIdsQuery(userPk: number | Placeholder) {
   return sql`
     with recursive member_of(group_id) as (
       select ${groupMemberships.groupId} from ${groupMemberships} where ${groupMemberships.userId} = ${userPk}
@@ -61,6 +61,23 @@ function allGroupIdsQuery(userPk: number) {
     )
     select group_id from member_of`;
 }
+
+/**
+ * A user's groups, direct and inherited, with their parent links: read for every scope mapping
+ * and policy evaluation (each token grant), so built once per database handle and prepared.
+ */
+function allGroupsStatement(db: Db) {
+  return db
+    .select({
+      ...getTableColumns(groups),
+      parentPks: sql<string[]>`array(select ${groupParents.parentId}::text from ${groupParents} where ${groupParents.childId} = ${groups.groupUuid})`,
+    })
+    .from(groups)
+    .where(sql`${groups.groupUuid} in (${allGroupIdsQuery(sql.placeholder("user"))})`)
+    .orderBy(asc(groups.name))
+    .prepare("threshold_all_groups_of");
+}
+const allGroupsStatements = new WeakMap<Db, ReturnType<typeof allGroupsStatement>>();
 
 export function policyRepository(db: Db): PolicyRepository {
   return {
@@ -195,14 +212,9 @@ export function policyRepository(db: Db): PolicyRepository {
     // included, each with its parent links.
     async allGroupsOf(userPk) {
       if (!Number.isSafeInteger(userPk)) return [];
-      const rows = await db
-        .select({
-          ...getTableColumns(groups),
-          parentPks: sql<string[]>`array(select ${groupParents.parentId}::text from ${groupParents} where ${groupParents.childId} = ${groups.groupUuid})`,
-        })
-        .from(groups)
-        .where(sql`${groups.groupUuid} in (${allGroupIdsQuery(userPk)})`)
-        .orderBy(asc(groups.name));
+      let query = allGroupsStatements.get(db);
+      if (!query) allGroupsStatements.set(db, (query = allGroupsStatement(db)));
+      const rows = await query.execute({ user: userPk });
       return rows.map((r) => toGroup(r, r.parentPks ?? []));
     },
   };

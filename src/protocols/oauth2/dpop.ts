@@ -5,7 +5,7 @@
  * (optional in the RFC).
  */
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from "jose";
-import { base64url, sha256Hex, utf8 } from "../../core/encoding.js";
+import { base64url, sha256Bytes, sha256Hex } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
 
@@ -36,7 +36,7 @@ function normaliseUri(uri: string): string | null {
 
 /** `ath`: base64url SHA-256 of the access token (RFC 9449 §4.2). */
 export async function accessTokenHash(token: string): Promise<string> {
-  return base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(token) as BufferSource)));
+  return base64url(sha256Bytes(token));
 }
 
 export interface DpopRequest {

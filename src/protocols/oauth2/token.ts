@@ -4,7 +4,7 @@
  * the statement that stores their tokens, so concurrent redemptions cannot both win and nothing
  * is spent without its successor stored; replays revoke what the first redemption issued.
  */
-import { sha256Hex, base64url, utf8, timingSafeEqual } from "../../core/encoding.js";
+import { sha256Hex, base64url, sha256Bytes, timingSafeEqual } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
 import { recordEvent } from "../../services/events.js";
@@ -68,8 +68,7 @@ function param(form: URLSearchParams, name: string, required = true): string | n
 /** RFC 7636 §4.6. */
 async function pkceMatches(verifier: string, challenge: string): Promise<boolean> {
   if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(verifier) as BufferSource));
-  return timingSafeEqual(base64url(digest), challenge);
+  return timingSafeEqual(base64url(sha256Bytes(verifier)), challenge);
 }
 
 /** RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it. */

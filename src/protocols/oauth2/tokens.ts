@@ -3,7 +3,7 @@
  * hashes of access and refresh tokens are stored (introspection, revocation, rotation); access
  * tokens of client_credentials are not stored at all (`issueAccessToken`).
  */
-import { base64url, sha256Hex, utf8 } from "../../core/encoding.js";
+import { base64url, sha256Bytes, sha256Hex } from "../../core/encoding.js";
 import { signJwt } from "../../core/jws.js";
 import type { Deps } from "../../deps.js";
 import type { NewAccessToken, NewRefreshToken } from "../../ports/oauth2.js";
@@ -24,8 +24,7 @@ export async function providerKey(deps: Deps, provider: OAuth2Provider): Promise
 
 /** OIDC Core §3.1.3.6: left half of the SHA-256 of the token, base64url. */
 export async function halfHash(token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(token) as BufferSource));
-  return base64url(digest.slice(0, 16));
+  return base64url(sha256Bytes(token).slice(0, 16));
 }
 
 function sign(deps: Deps, key: SigningKey, claims: Record<string, unknown>, typ?: string): Promise<string> {
