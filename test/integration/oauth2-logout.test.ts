@@ -7,7 +7,8 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FlowClient } from "../support/flows.js";
+import { bootstrap } from "../../src/services/bootstrap.js";
+import { seedFlow, type FlowClient } from "../support/flows.js";
 import { authorizeCode, discover, login, REDIRECT, setupOAuth2, type OAuth2Env } from "../support/oauth2.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import type { OAuth2Settings } from "../../src/protocols/oauth2/settings.js";
@@ -121,5 +122,55 @@ describe("back-channel and front-channel logout", () => {
     expect(res.headers.get("location")).toBe(REDIRECT);
     await plain.deps.queue.drain();
     expect(receiver.received.length).toBe(before);
+  });
+
+  /** The logout tokens delivered since `before`, verified, with their `sid`s. */
+  async function deliveredSids(before: number): Promise<string[]> {
+    await back.deps.queue.drain();
+    const sids: string[] = [];
+    for (const r of receiver.received.slice(before).filter((d) => d.status === 200)) {
+      const { payload } = await verifyLogoutToken(new URLSearchParams(r.body).get("logout_token")!);
+      sids.push(payload.sid as string);
+    }
+    return sids;
+  }
+
+  it("logging out through the invalidation flow (the portal's log out) tells back-channel clients too", async () => {
+    receiver.respondWith([], 200);
+    await seedFlow(back.deps, { slug: "bcl-logout", designation: "invalidation", stages: [{ type: "user_logout" }] });
+    const browser = back.browser();
+    await login(browser);
+    const sid = (await signIn(back, browser)).claims()!.sid as string;
+    const before = receiver.received.length;
+    const out = await browser.get("bcl-logout");
+    expect(out.body).toMatchObject({ component: "xak-flow-redirect" });
+    expect(await deliveredSids(before)).toEqual([sid]);
+  });
+
+  it("revoking a session in the API (portal or admin) and a new login replacing a session tell them as well", async () => {
+    receiver.respondWith([], 200);
+    const ADMIN = "bcl-admin-token-".padEnd(48, "a");
+    await bootstrap(back.deps, { password: "bootstrap-pass-1", token: ADMIN, email: "admin@example.com" });
+    const browser = back.browser();
+    await login(browser);
+    const sid = (await signIn(back, browser)).claims()!.sid as string;
+    const listed = (await (await back.app.request(`/api/v3/core/authenticated_sessions/?user=${back.user.pk}`, { headers: { Authorization: `Bearer ${ADMIN}` } }, back.deps)).json()) as { results: { uuid: string }[] };
+    expect(listed.results.length).toBeGreaterThan(0);
+    let before = receiver.received.length;
+    for (const s of listed.results) {
+      const res = await back.app.request(`/api/v3/core/authenticated_sessions/${s.uuid}/`, { method: "DELETE", headers: { Authorization: `Bearer ${ADMIN}` } }, back.deps);
+      expect(res.status).toBe(204);
+    }
+    expect(await deliveredSids(before)).toContain(sid);
+
+    // Logging in again in a browser that still has a session ends the old one (new sid).
+    const again = back.browser();
+    await login(again);
+    const oldSid = (await signIn(back, again)).claims()!.sid as string;
+    before = receiver.received.length;
+    await login(again);
+    const newSid = (await signIn(back, again)).claims()!.sid as string;
+    expect(newSid).not.toBe(oldSid);
+    expect(await deliveredSids(before)).toEqual([oldSid]);
   });
 });

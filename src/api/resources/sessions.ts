@@ -1,10 +1,12 @@
 /**
  * `core/authenticated_sessions`: a user lists and revokes their own sessions; admins
  * (`authentik_core.*_authenticatedsession`) anyone's (`?user=<pk>`). Deleting the row ends the
- * session: the next request with that cookie is anonymous.
+ * session: the next request with that cookie is anonymous, and relying parties with a back-channel
+ * logout URI are told.
  */
 import * as z from "zod";
 import type { AdminRow } from "../../ports/admin.js";
+import { backchannelLogoutSession } from "../../protocols/oauth2/logout-channels.js";
 import type { Ctx, ResourceDef } from "../resource.js";
 import { iso } from "./common.js";
 
@@ -54,6 +56,10 @@ export const sessionsResource: ResourceDef<SessionOut> = {
   lookup: { param: "uuid", type: "uuid" },
   output: sessionOutput,
   serialize,
+  // Revoking a session logs its relying parties out too (OIDC back-channel logout).
+  async beforeDelete(row, ctx) {
+    await backchannelLogoutSession(ctx.c.env, row.sessionKeyHash as string, new URL(ctx.c.req.url).origin);
+  },
   displayName: (r) => `${r.lastIp as string} ${r.lastUserAgent as string}`.trim(),
   owner: "userId",
   search: ["lastIp", "lastUserAgent"],

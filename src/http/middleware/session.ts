@@ -10,6 +10,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { sha256Hex } from "../../core/encoding.js";
 import type { AuthenticatedSession, User } from "../../ports/store.js";
 import type { AppEnv } from "../env.js";
+import { backchannelLogoutSession } from "../../protocols/oauth2/logout-channels.js";
 
 export const SESSION_COOKIE = "authentik_session";
 /** Idle lifetime of the pre-login flow map (matches the plan TTL; refreshed on use). */
@@ -165,10 +166,16 @@ export function clientIp(c: Context): string | null {
   return xff ? xff.split(",")[0]!.trim() || null : null;
 }
 
+/** Deletes an authenticated session after telling its relying parties (back-channel logout). */
+async function endSession(c: Ctx, row: AuthenticatedSession): Promise<void> {
+  await backchannelLogoutSession(c.env, row.sessionKeyHash, new URL(c.req.url).origin);
+  await c.env.store.sessions.delete(row.uuid);
+}
+
 /** Logs `user` in: ends any previous authenticated session, issues a new key, stores its hash. */
 export async function loginSession(c: Ctx, user: User, opts: { expires: Date; persistent: boolean; terminateOthers?: boolean }): Promise<void> {
   const previous = c.var.session.keyHash ? await c.env.store.sessions.byKeyHash(c.var.session.keyHash) : null;
-  if (previous) await c.env.store.sessions.delete(previous.uuid);
+  if (previous) await endSession(c, previous);
   const maxAge = opts.persistent
     ? Math.max(1, Math.floor((opts.expires.getTime() - c.env.clock.now().getTime()) / 1000))
     : undefined;
@@ -190,7 +197,7 @@ export async function loginSession(c: Ctx, user: User, opts: { expires: Date; pe
 export async function logoutSession(c: Ctx): Promise<void> {
   const hash = c.var.session.keyHash;
   const row = hash ? await c.env.store.sessions.byKeyHash(hash) : null;
-  if (row) await c.env.store.sessions.delete(row.uuid);
+  if (row) await endSession(c, row);
   await cycleKey(c);
   c.var.session.authenticated = null;
   c.set("user", undefined);

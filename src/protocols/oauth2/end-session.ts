@@ -54,9 +54,10 @@ export async function endSession(c: Ctx, provider: OAuth2Provider, p: URLSearchP
   }
   const user = await currentUser(c);
   const keyHash = c.var.session.keyHash;
-  // Back-channel deliveries are enqueued, front-channel iframes rendered (logout-channels.ts).
+  // Front-channel iframes are rendered here; back-channel deliveries are enqueued by
+  // logoutSession, as for every other way a session ends (logout-channels.ts).
   const origin = new URL(c.req.url).origin;
-  const frames = user && keyHash ? await fanOutLogout(c.env, await sessionSid(keyHash), (p) => issuerOf(origin, p)) : [];
+  const frames = user && keyHash ? await fanOutLogout(c.env, await sessionSid(keyHash), (p) => issuerOf(origin, p), { backchannel: false }) : [];
   await logoutSession(c);
   await recordEvent(c.env, { action: "logout", user, context: { provider: provider.pk, via: "end-session" } });
   c.header("Cache-Control", "no-store");

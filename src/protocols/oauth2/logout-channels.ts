@@ -1,5 +1,5 @@
 /**
- * Logout fan-out to relying parties when a browser session ends at end-session:
+ * Logout fan-out to relying parties when a browser session ends:
  * - back-channel (OIDC Back-Channel Logout 1.0): a signed logout token POSTed to the client's
  *   `backchannel_logout_uri` by the queue consumer, retried with backoff by the queue;
  * - front-channel (OIDC Front-Channel Logout 1.0): one iframe per client on the end-session page,
@@ -16,6 +16,7 @@ import { sha256Hex } from "../../core/encoding.js";
 import type { Deps } from "../../deps.js";
 import type { QueueOutcome } from "../../ports/queue.js";
 import { subjectOf } from "./claims.js";
+import { issuerOf } from "./provider.js";
 import { parseProvider, type OAuth2Provider } from "./settings.js";
 import { providerKey } from "./tokens.js";
 
@@ -66,11 +67,18 @@ export async function sessionSid(keyHash: string): Promise<string> {
 }
 
 /**
- * Called by end-session before the session is deleted: enqueues one back-channel delivery per
- * provider that has a `backchannel_logout_uri`, and returns the front-channel iframe URLs.
+ * For a browser session that ends: enqueues one back-channel delivery per provider that has a
+ * `backchannel_logout_uri` and returns the front-channel iframe URLs (either can be left out).
  * `issuerFor` gives the issuer of a provider as the relying party knows it.
  */
-export async function fanOutLogout(deps: Deps, sid: string, issuerFor: (p: OAuth2Provider) => string): Promise<string[]> {
+export async function fanOutLogout(
+  deps: Deps,
+  sid: string,
+  issuerFor: (p: OAuth2Provider) => string,
+  only: { backchannel?: boolean; frontchannel?: boolean } = {},
+): Promise<string[]> {
+  const wantBack = only.backchannel ?? true;
+  const wantFront = only.frontchannel ?? true;
   const frames: string[] = [];
   for (const login of await deps.store.oauth2.sessionLogins(sid)) {
     const record = await deps.store.oauth2.providerByPk(login.providerPk);
@@ -78,7 +86,7 @@ export async function fanOutLogout(deps: Deps, sid: string, issuerFor: (p: OAuth
     if (!record || !provider) continue;
     const channels = logoutChannels(record.settings);
     const iss = issuerFor(provider);
-    if (channels.backchannel) {
+    if (channels.backchannel && wantBack) {
       try {
         await deps.queue.send({ kind: "oauth2.backchannel_logout", providerPk: provider.pk, userPk: login.userPk, sid, issuer: iss });
       } catch (error) {
@@ -86,7 +94,7 @@ export async function fanOutLogout(deps: Deps, sid: string, issuerFor: (p: OAuth
         deps.logger.error("back-channel logout could not be enqueued", { provider: provider.pk, error: error instanceof Error ? error.message : String(error) });
       }
     }
-    if (channels.frontchannel) {
+    if (channels.frontchannel && wantFront) {
       const url = new URL(channels.frontchannel);
       url.searchParams.set("iss", iss);
       url.searchParams.set("sid", sid);
@@ -94,6 +102,20 @@ export async function fanOutLogout(deps: Deps, sid: string, issuerFor: (p: OAuth
     }
   }
   return frames;
+}
+
+/**
+ * A browser session ends, however (logout flow, end-session, SAML logout, revocation in the
+ * portal or the admin API, a new login replacing it): every relying party it logged in to that
+ * has a back-channel logout URI is told through the queue, as authentik does on any session
+ * deletion. Never throws: the session ends regardless.
+ */
+export async function backchannelLogoutSession(deps: Deps, sessionKeyHash: string, origin: string): Promise<void> {
+  try {
+    await fanOutLogout(deps, await sessionSid(sessionKeyHash), (p) => issuerOf(origin, p), { frontchannel: false });
+  } catch (error) {
+    deps.logger.error("back-channel logout fan-out failed", { error: error instanceof Error ? error.message : String(error) });
+  }
 }
 
 /** Signs a logout token (§2.4): iss, sub, aud, iat, exp, jti, events, sid; never a nonce. */
