@@ -207,8 +207,11 @@ export interface SessionRepository {
   byKeyHash(sessionKeyHash: string): Promise<AuthenticatedSession | null>;
   touch(uuid: string, at: Date, ip: string, userAgent: string): Promise<void>;
   delete(uuid: string): Promise<void>;
-  /** Ends every session of `userPk` except `keepUuid` (user_login `terminate_other_sessions`); returns how many. */
-  deleteOthers(userPk: number, keepUuid: string): Promise<number>;
+  /**
+   * Ends every session of `userPk` except `keepUuid` (user_login `terminate_other_sessions`);
+   * returns the ended sessions' key hashes (their relying parties are told).
+   */
+  deleteOthers(userPk: number, keepUuid: string): Promise<string[]>;
   /** Deletes sessions whose `expires` is before `now`; returns how many. */
   deleteExpired(now: Date): Promise<number>;
 }

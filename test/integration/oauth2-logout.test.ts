@@ -8,8 +8,8 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrap } from "../../src/services/bootstrap.js";
-import { seedFlow, type FlowClient } from "../support/flows.js";
-import { authorizeCode, discover, login, REDIRECT, setupOAuth2, type OAuth2Env } from "../support/oauth2.js";
+import { seedAuthenticationFlow, seedFlow, type FlowClient } from "../support/flows.js";
+import { authorizeCode, discover, login, PASSWORD, REDIRECT, setupOAuth2, type OAuth2Env } from "../support/oauth2.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import type { OAuth2Settings } from "../../src/protocols/oauth2/settings.js";
 
@@ -172,5 +172,22 @@ describe("back-channel and front-channel logout", () => {
     const newSid = (await signIn(back, again)).claims()!.sid as string;
     expect(newSid).not.toBe(oldSid);
     expect(await deliveredSids(before)).toEqual([oldSid]);
+  });
+
+  it("a login with terminate_other_sessions tells the clients of the sessions it ends", async () => {
+    receiver.respondWith([], 200);
+    await seedAuthenticationFlow(back.deps, { slug: "bcl-only-here", userLogin: { terminate_other_sessions: true } });
+    const logInHere = async (browser: FlowClient) => {
+      await browser.get("bcl-only-here");
+      await browser.post("bcl-only-here", { component: "ak-stage-identification", uid_field: "alice" });
+      const done = await browser.post("bcl-only-here", { component: "ak-stage-password", password: PASSWORD });
+      expect(done.body).toMatchObject({ component: "xak-flow-redirect" });
+    };
+    const laptop = back.browser();
+    await logInHere(laptop);
+    const laptopSid = (await signIn(back, laptop)).claims()!.sid as string;
+    const before = receiver.received.length;
+    await logInHere(back.browser());
+    expect(await deliveredSids(before)).toContain(laptopSid);
   });
 });

@@ -322,7 +322,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const keep = await mk(a.pk);
         const other = await mk(a.pk);
         const foreign = await mk(b.pk);
-        expect(await store.sessions.deleteOthers(a.pk, keep.uuid)).toBe(1);
+        expect(await store.sessions.deleteOthers(a.pk, keep.uuid)).toEqual([other.sessionKeyHash]);
         expect(await store.sessions.byKeyHash(keep.sessionKeyHash)).not.toBeNull();
         expect(await store.sessions.byKeyHash(other.sessionKeyHash)).toBeNull();
         expect(await store.sessions.byKeyHash(foreign.sessionKeyHash)).not.toBeNull();

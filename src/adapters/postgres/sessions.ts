@@ -62,8 +62,8 @@ export function sessionRepository(db: Db): SessionRepository {
       const rows = await db
         .delete(authenticatedSessions)
         .where(and(eq(authenticatedSessions.userId, userPk), ne(authenticatedSessions.uuid, keepUuid)))
-        .returning({ uuid: authenticatedSessions.uuid });
-      return rows.length;
+        .returning({ keyHash: authenticatedSessions.sessionKeyHash });
+      return rows.map((r) => r.keyHash);
     },
 
     async deleteExpired(now) {

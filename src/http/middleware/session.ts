@@ -190,7 +190,10 @@ export async function loginSession(c: Ctx, user: User, opts: { expires: Date; pe
   });
   c.var.session.authenticated = row;
   c.set("user", user);
-  if (opts.terminateOthers) await c.env.store.sessions.deleteOthers(user.pk, row.uuid);
+  if (opts.terminateOthers) {
+    const origin = new URL(c.req.url).origin;
+    for (const keyHash of await c.env.store.sessions.deleteOthers(user.pk, row.uuid)) await backchannelLogoutSession(c.env, keyHash, origin);
+  }
 }
 
 /** Ends the authenticated session (row deleted) and continues on a new anonymous key. */
