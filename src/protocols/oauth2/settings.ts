@@ -102,6 +102,12 @@ export const oauth2Settings = z.object({
    * can never mint tokens for an API that was not assigned to it.
    */
   allowed_resources: z.array(z.string().max(2048)).max(100).default([]),
+  /**
+   * authentik's JWT federation: the pks of providers of this install whose users' access tokens
+   * this provider exchanges for its own (RFC 8693 token exchange, or authentik's
+   * client_credentials with the token as `client_assertion`). Empty: none.
+   */
+  jwt_federation_providers: z.array(z.number().int().positive()).max(100).default([]),
   /** RFC 7592: SHA-256 of the registration access token (dynamically registered clients only). */
   registration_access_token_hash: z.string().default(""),
   /** RFC 7591: the registered client metadata as the client sent it (echoed on read). */

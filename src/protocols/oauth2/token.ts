@@ -10,7 +10,8 @@ import type { Deps } from "../../deps.js";
 import { recordEvent } from "../../services/events.js";
 import { loginAmr } from "./claims.js";
 import { appPasswordFromSecret, appPasswordUser, type AppPasswordCredentials } from "./app-password.js";
-import { authenticateClient, identifyClient, presentedSecret, type AuthenticatedClient } from "./client-auth.js";
+import { authenticateClient, identifyClient, JWT_BEARER_ASSERTION, presentedSecret, type AuthenticatedClient } from "./client-auth.js";
+import { ACCESS_TOKEN_TYPE, federatedUser, SUBJECT_TOKEN_TYPES, TOKEN_EXCHANGE_GRANT } from "./federation.js";
 import { DEVICE_CODE_GRANT, redeemDeviceCode } from "./device.js";
 import { verifyDpop } from "./dpop.js";
 import { BASE_PATH, issuerOf } from "./provider.js";
@@ -30,6 +31,8 @@ export interface TokenRequest {
   dpopJkt: string | null;
   /** client_credentials / password as a user with an app password (authentik). */
   appPassword?: AppPasswordCredentials | null;
+  /** client_credentials with another provider's access token as the assertion (authentik's JWT federation). */
+  federatedToken?: string | null;
 }
 
 /** The HTTP request behind a token request. */
@@ -212,6 +215,7 @@ function machineScope(r: TokenRequest): string[] {
 async function clientCredentials(r: TokenRequest): Promise<IssuedTokens> {
   const { deps, form, client } = r;
   if (r.appPassword) return appPasswordGrant(r, r.appPassword);
+  if (r.federatedToken) return federatedGrant(r, r.federatedToken);
   if (form.get("grant_type") === "password") throw new OAuthError("invalid_request", "Missing 'username'.");
   if (!client.confidential) throw new OAuthError("unauthorized_client", "client_credentials requires a confidential client.");
   const scope = machineScope(r);
@@ -243,6 +247,43 @@ async function appPasswordGrant(r: TokenRequest, creds: AppPasswordCredentials):
   });
 }
 
+/** Tokens for the user of another provider's access token (federation.ts), without a refresh token. */
+async function federatedTokens(r: TokenRequest, subjectToken: string): Promise<IssuedTokens> {
+  const { deps, client } = r;
+  const scope = machineScope(r);
+  const user = await federatedUser(deps, client.provider, subjectToken, { clientIp: r.clientIp, url: r.url, scope, grantType: r.form.get("grant_type")! });
+  return issueTokens(deps, {
+    provider: client.provider,
+    issuer: issuerOf(r.origin, client.provider),
+    user,
+    scope,
+    auth: { authTime: Math.floor(deps.clock.now().getTime() / 1000) },
+    dpopJkt: dpopFor(r),
+    resource: parseResources(r.form, client.provider),
+    noRefresh: true,
+  });
+}
+
+/** authentik's client_credentials with a federated provider's token as `client_assertion`. */
+function federatedGrant(r: TokenRequest, token: string): Promise<IssuedTokens> {
+  return federatedTokens(r, token);
+}
+
+/** RFC 8693 token exchange (impersonation) of a federated provider's access token. */
+async function tokenExchange(r: TokenRequest): Promise<IssuedTokens> {
+  const { form } = r;
+  const subjectToken = param(form, "subject_token")!;
+  const subjectType = param(form, "subject_token_type")!;
+  if (!SUBJECT_TOKEN_TYPES.includes(subjectType)) throw new OAuthError("invalid_request", "Unsupported subject_token_type.");
+  const requested = param(form, "requested_token_type", false);
+  if (requested !== null && !SUBJECT_TOKEN_TYPES.includes(requested)) throw new OAuthError("invalid_request", "Unsupported requested_token_type.");
+  if (form.has("actor_token") || form.has("actor_token_type")) throw new OAuthError("invalid_request", "Delegation (actor_token) is not supported.");
+  // The issued token's audience is this client, or resources from its allowed_resources (RFC 8707).
+  if (form.has("audience")) throw new OAuthError("invalid_target", "audience is not supported; use resource.");
+  const tokens = await federatedTokens(r, subjectToken);
+  return { ...tokens, issued_token_type: requested ?? ACCESS_TOKEN_TYPE };
+}
+
 /** RFC 8628 §3.4. */
 async function deviceCode(r: TokenRequest): Promise<IssuedTokens> {
   const { deps, form, client } = r;
@@ -269,6 +310,7 @@ const GRANTS: Record<string, (r: TokenRequest) => Promise<IssuedTokens>> = {
   // an app password as `password` (no user passwords here; RFC 9700 §2.4 forbids that grant).
   password: clientCredentials,
   [DEVICE_CODE_GRANT]: deviceCode,
+  [TOKEN_EXCHANGE_GRANT]: tokenExchange,
 };
 
 /** Discovery `grant_types_supported`. */
@@ -281,6 +323,7 @@ export async function tokenEndpoint(deps: Deps, http: TokenHttpRequest): Promise
   const site = { origin, endpoint: `${origin}${BASE_PATH}/token/` };
   let client: AuthenticatedClient;
   let appPassword: AppPasswordCredentials | null = null;
+  let federatedToken: string | null = null;
   const machine = grantType === "client_credentials" || grantType === "password";
   const username = machine ? param(form, "username", false) : null;
   if (username) {
@@ -290,15 +333,25 @@ export async function tokenEndpoint(deps: Deps, http: TokenHttpRequest): Promise
     try {
       client = await authenticateClient(deps, http.authorization, form, site);
     } catch (error) {
-      // authentik: a client secret that is base64("username:app password") logs that user in.
-      const presented = machine && error instanceof OAuthError && error.error === "invalid_client" ? presentedSecret(http.authorization, form) : null;
+      if (!machine || !(error instanceof OAuthError) || error.error !== "invalid_client") throw error;
+      // authentik: a client secret that is base64("username:app password") logs that user in …
+      const presented = presentedSecret(http.authorization, form);
       appPassword = appPasswordFromSecret(presented?.secret ?? null);
-      if (!presented || !appPassword) throw error;
-      client = await identifyClient(deps, undefined, new URLSearchParams({ client_id: presented.id }), site);
+      if (presented && appPassword) {
+        client = await identifyClient(deps, undefined, new URLSearchParams({ client_id: presented.id }), site);
+      } else {
+        // … and a federated provider's access token as the client assertion is that token's user.
+        const assertion = form.get("client_assertion_type") === JWT_BEARER_ASSERTION ? form.get("client_assertion") : null;
+        const clientId = form.get("client_id");
+        if (!assertion || !clientId) throw error;
+        client = await identifyClient(deps, undefined, new URLSearchParams({ client_id: clientId }), site);
+        if (client.provider.settings.jwt_federation_providers.length === 0) throw error;
+        federatedToken = assertion;
+      }
     }
   }
   const handler = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
   if (!handler) throw new OAuthError("unsupported_grant_type", "Unsupported grant_type.");
   const dpopJkt = await verifyDpop(deps, "token", { headers: http.dpop, method: "POST", url: http.url });
-  return handler({ deps, origin, url: http.url, form, client, clientIp: http.clientIp, dpopJkt, appPassword });
+  return handler({ deps, origin, url: http.url, form, client, clientIp: http.clientIp, dpopJkt, appPassword, federatedToken });
 }

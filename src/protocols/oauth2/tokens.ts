@@ -65,6 +65,8 @@ export interface IssuedTokens {
   scope: string;
   id_token?: string;
   refresh_token?: string;
+  /** RFC 8693 §2.2.1, token exchange only. */
+  issued_token_type?: string;
 }
 
 interface AccessTokenOut {

@@ -3199,6 +3199,8 @@ export interface components {
                 dpop_bound_access_tokens: boolean;
                 /** @default [] */
                 allowed_resources: string[];
+                /** @default [] */
+                jwt_federation_providers: number[];
                 /** @default  */
                 registration_access_token_hash: string;
                 /** @default {} */
@@ -3285,6 +3287,8 @@ export interface components {
             dpop_bound_access_tokens: boolean;
             /** @default [] */
             allowed_resources: string[];
+            /** @default [] */
+            jwt_federation_providers: number[];
             /** @default  */
             registration_access_token_hash: string;
             /** @default {} */
@@ -3364,6 +3368,8 @@ export interface components {
             dpop_bound_access_tokens: boolean;
             /** @default [] */
             allowed_resources: string[];
+            /** @default [] */
+            jwt_federation_providers: number[];
             /** @default  */
             registration_access_token_hash: string;
             /** @default {} */
@@ -3413,6 +3419,7 @@ export interface components {
             require_pushed_authorization_requests?: boolean;
             dpop_bound_access_tokens?: boolean;
             allowed_resources?: string[];
+            jwt_federation_providers?: number[];
             registration_access_token_hash?: string;
             client_metadata?: {
                 [key: string]: unknown;

@@ -33,6 +33,8 @@ interface Pickers {
   flows: Flow[];
   keys: CertificateKeyPair[];
   groups: Group[];
+  /** OAuth2 providers (JWT federation). */
+  oauth2: { pk: number; name: string }[];
 }
 
 function flowOptions(flows: Flow[], designation: string): Option[] {
@@ -58,6 +60,7 @@ export function providerFields(kind: ProviderKind, p: Pickers): FieldSpec[] {
         { name: "redirect_uris_text", label: "Redirect URIs", type: "lines", required: true, help: "One per line. Prefix a line with regex: for a regular expression." },
         { name: "signing_key", label: "Signing key", type: "select", options: keys, help: "Empty: the install's default key." },
         { name: "allowed_resources", label: "Allowed resources", type: "lines", help: "APIs this client may ask tokens for with the resource parameter (RFC 8707), one exact URI per line; the token's audience. Empty: none, tokens are for the client itself." },
+        { name: "jwt_federation_providers", label: "Federated OIDC providers", type: "multiselect", options: p.oauth2.map((o) => ({ value: String(o.pk), label: o.name })), help: "Access tokens these providers issued to a user can be exchanged here for this provider's tokens for that user (token exchange, RFC 8693, or client_credentials with the token as client_assertion)." },
         { name: "sub_mode", label: "Subject mode", type: "select", required: true, options: opts(["hashed_user_id", "user_id", "user_uuid", "user_username", "user_email", "user_upn"]) },
         { name: "include_claims_in_id_token", label: "Include claims in the ID token", type: "checkbox" },
         { name: "access_code_validity", label: "Access code validity", help: "e.g. minutes=1" },
@@ -106,7 +109,7 @@ export function providerFields(kind: ProviderKind, p: Pickers): FieldSpec[] {
 }
 
 const DEFAULTS: Record<ProviderKind, Values> = {
-  oauth2: { client_type: "confidential", sub_mode: "hashed_user_id", include_claims_in_id_token: true, access_code_validity: "minutes=1", access_token_validity: "hours=1", refresh_token_validity: "days=30" },
+  oauth2: { client_type: "confidential", jwt_federation_providers: [], sub_mode: "hashed_user_id", include_claims_in_id_token: true, access_code_validity: "minutes=1", access_token_validity: "hours=1", refresh_token_validity: "days=30" },
   saml: { issuer: "authentik", sp_binding: "redirect", sign_assertion: true, sign_response: false },
   ldap: { base_dn: "DC=ldap,DC=goauthentik,DC=io", bind_mode: "direct", search_mode: "direct", mfa_support: true, uid_start_number: 2000, gid_start_number: 4000 },
   proxy: { mode: "proxy", internal_host_ssl_validation: true, intercept_header_auth: true, access_token_validity: "hours=24" },
@@ -123,6 +126,7 @@ function toApi(kind: ProviderKind, body: Values): Values {
   for (const k of ["signing_key", "signing_kp", "verification_kp", "search_group", "invalidation_flow"]) if (out[k] === "") out[k] = null;
   if (kind === "ldap" && out.authorization_flow === "") out.authorization_flow = null;
   if (kind === "oauth2") {
+    out.jwt_federation_providers = ((out.jwt_federation_providers as (string | number)[] | undefined) ?? []).map(Number);
     const lines = (out.redirect_uris_text as string[] | undefined) ?? [];
     out.redirect_uris = lines.map((l) => (l.startsWith("regex:") ? { matching_mode: "regex", url: l.slice(6) } : { matching_mode: "strict", url: l }));
     delete out.redirect_uris_text;
@@ -134,9 +138,10 @@ function usePickers(): { pickers: Pickers | null; error: unknown } {
   const flows = useAll<Flow>("flows/instances/");
   const keys = useAll<CertificateKeyPair>("crypto/certificatekeypairs/");
   const groups = useAll<Group>("core/groups/");
+  const oauth2 = useAll<{ pk: number; name: string }>("providers/oauth2/");
   const error = flows.error ?? groups.error;
   if (!flows.data || !groups.data) return { pickers: null, error };
-  return { pickers: { flows: flows.data, keys: keys.data ?? [], groups: groups.data }, error: null };
+  return { pickers: { flows: flows.data, keys: keys.data ?? [], groups: groups.data, oauth2: oauth2.data ?? [] }, error: null };
 }
 
 export function ProviderForm(props: { kind: ProviderKind; provider?: Values; onClose: () => void; onSaved: (saved: Provider & { client_secret?: string }) => void }) {
