@@ -6,7 +6,7 @@
 import * as oidc from "openid-client";
 import { createApp } from "../../src/app.js";
 import type { Group, User } from "../../src/ports/store.js";
-import { createOAuth2Provider, type OAuth2Settings } from "../../src/protocols/oauth2/settings.js";
+import { createOAuth2Provider, type OAuth2SettingsInput } from "../../src/protocols/oauth2/settings.js";
 import { makeTestDeps, type TestDeps } from "./app-deps.js";
 import { FlowClient, seedAuthenticationFlow, seedFlow } from "./flows.js";
 
@@ -33,7 +33,7 @@ export interface OAuth2Env {
 let seq = 0;
 
 export async function setupOAuth2(
-  opts: { consent?: "implicit" | "explicit"; settings?: Partial<OAuth2Settings>; deps?: TestDeps } = {},
+  opts: { consent?: "implicit" | "explicit"; settings?: Partial<OAuth2SettingsInput>; deps?: TestDeps } = {},
 ): Promise<OAuth2Env> {
   const deps = opts.deps ?? (await makeTestDeps());
   const app = createApp();

@@ -34,8 +34,8 @@ export const oauth2ProviderType: ProviderType = {
   },
   launchUrl(settings) {
     // authentik: the origin of the first strict redirect URI.
-    const uris = Array.isArray(settings.redirect_uris) ? (settings.redirect_uris as { matching_mode?: string; url?: string }[]) : [];
-    const first = uris.find((u) => u.matching_mode !== "regex" && typeof u.url === "string");
+    const uris = Array.isArray(settings.redirect_uris) ? (settings.redirect_uris as { matching_mode?: string; url?: string; redirect_uri_type?: string }[]) : [];
+    const first = uris.find((u) => u.matching_mode !== "regex" && u.redirect_uri_type !== "logout" && typeof u.url === "string");
     if (!first) return null;
     try {
       return new URL(first.url!).origin;

@@ -68,9 +68,16 @@ async function checkClient(deps: Deps, p: URLSearchParams): Promise<OAuth2Provid
   return provider;
 }
 
-/** authentik's matching: strict equality, or a full match of the configured regular expression. */
-export function redirectUriAllowed(provider: OAuth2Provider, uri: string): boolean {
-  return provider.settings.redirect_uris.some((r) => {
+/**
+ * authentik's matching: strict equality, or a full match of the configured regular expression,
+ * against the provider's redirect URIs of that kind. A provider without logout-type URIs (set up
+ * before authentik had them) accepts its authorization URIs after logout, as Threshold always did.
+ */
+export function redirectUriAllowed(provider: OAuth2Provider, uri: string, kind: "authorization" | "logout" = "authorization"): boolean {
+  const all = provider.settings.redirect_uris;
+  const logout = kind === "logout" ? all.filter((r) => r.redirect_uri_type === "logout") : [];
+  const candidates = logout.length > 0 ? logout : all.filter((r) => r.redirect_uri_type !== "logout");
+  return candidates.some((r) => {
     if (r.matching_mode === "strict") return r.url === uri;
     try {
       return new RegExp(`^(?:${r.url})$`).test(uri);

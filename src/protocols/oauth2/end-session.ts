@@ -43,7 +43,7 @@ export async function endSession(c: Ctx, provider: OAuth2Provider, p: URLSearchP
   if (target) {
     let ok = false;
     try {
-      ok = new URL(target).protocol !== "javascript:" && !!(hinted ?? clientId) && redirectUriAllowed(provider, target);
+      ok = new URL(target).protocol !== "javascript:" && !!(hinted ?? clientId) && redirectUriAllowed(provider, target, "logout");
     } catch {
       ok = false;
     }

@@ -33,6 +33,8 @@ const uri = z.string().max(2048).refine((v) => {
 const clientMetadata = z
   .object({
     redirect_uris: z.array(z.string()).max(20).default([]),
+    /** OIDC RP-Initiated Logout 1.0 §3.1. */
+    post_logout_redirect_uris: z.array(z.string()).max(20).default([]),
     token_endpoint_auth_method: z.enum(CLIENT_AUTH_METHODS as [string, ...string[]]).default("client_secret_basic"),
     grant_types: z.array(z.enum(GRANTS as [string, ...string[]])).min(1).default(["authorization_code"]),
     response_types: z.array(z.string().refine((t) => RESPONSE_TYPES.some((r) => canonical(r) === canonical(t)), "unsupported response type")).default(["code"]),
@@ -60,7 +62,7 @@ function parseMetadata(body: unknown): ClientMetadata {
     throw metadataError(`${issue.path.join(".") || "metadata"}: ${issue.message}`);
   }
   const m = parsed.data;
-  for (const r of m.redirect_uris) {
+  for (const r of [...m.redirect_uris, ...m.post_logout_redirect_uris]) {
     // Web (http/https) and native private-use schemes (RFC 8252 §7.1); never script or local ones.
     if (!uri.safeParse(r).success || /^(javascript|data|vbscript|file|blob):/i.test(r)) throw new OAuthError("invalid_redirect_uri", `Invalid redirect URI: ${r.slice(0, 100)}`);
   }
@@ -78,7 +80,10 @@ function parseMetadata(body: unknown): ClientMetadata {
 function settingsFrom(m: ClientMetadata): Record<string, unknown> {
   return {
     client_type: m.token_endpoint_auth_method === "none" ? "public" : "confidential",
-    redirect_uris: m.redirect_uris.map((url) => ({ matching_mode: "strict", url })),
+    redirect_uris: [
+      ...m.redirect_uris.map((url) => ({ matching_mode: "strict", url, redirect_uri_type: "authorization" })),
+      ...m.post_logout_redirect_uris.map((url) => ({ matching_mode: "strict", url, redirect_uri_type: "logout" })),
+    ],
     token_endpoint_auth_method: m.token_endpoint_auth_method,
     jwks: m.jwks ?? null,
     jwks_uri: m.jwks_uri ?? "",

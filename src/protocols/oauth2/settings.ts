@@ -64,8 +64,18 @@ export const oauth2Settings = z.object({
   client_id: z.string().min(1),
   /** The secret wrapped by the KeyStore (context `oauth2.client_secret`); "" for public clients. */
   client_secret: z.string().default(""),
+  /**
+   * authentik's redirect URIs: `strict` or `regex` (full match), each for the authorization
+   * endpoint or, with `redirect_uri_type: logout`, for end-session's `post_logout_redirect_uri`.
+   */
   redirect_uris: z
-    .array(z.object({ matching_mode: z.enum(["strict", "regex"]).default("strict"), url: z.string().min(1) }))
+    .array(
+      z.object({
+        matching_mode: z.enum(["strict", "regex"]).default("strict"),
+        url: z.string().min(1),
+        redirect_uri_type: z.enum(["authorization", "logout"]).default("authorization"),
+      }),
+    )
     .default([]),
   /** Certificate/key pair pk; the install's default key when null. */
   signing_key: z.string().nullable().default(null),
@@ -114,6 +124,8 @@ export const oauth2Settings = z.object({
   client_metadata: z.record(z.string(), z.unknown()).default({}),
 });
 export type OAuth2Settings = z.infer<typeof oauth2Settings>;
+/** Settings as written (API bodies, blueprints, tests): defaults may be left out. */
+export type OAuth2SettingsInput = z.input<typeof oauth2Settings>;
 
 /** A provider whose settings are parsed, with its application (required to serve OIDC). */
 export interface OAuth2Provider extends Omit<OAuth2ProviderRecord, "settings"> {
@@ -191,7 +203,7 @@ export interface CreatedProvider {
 /** Creates a provider with a generated client id (40) and secret (128, stored wrapped). */
 export async function createOAuth2Provider(
   deps: Deps,
-  input: Omit<NewOAuth2Provider, "settings"> & { settings?: Partial<Omit<OAuth2Settings, "client_id" | "client_secret">> },
+  input: Omit<NewOAuth2Provider, "settings"> & { settings?: Partial<Omit<OAuth2SettingsInput, "client_id" | "client_secret">> },
 ): Promise<CreatedProvider> {
   const clientId = randomAlnum(deps, 40);
   const isPublic = input.settings?.client_type === "public";

@@ -3147,6 +3147,11 @@ export interface components {
                      */
                     matching_mode: "strict" | "regex";
                     url: string;
+                    /**
+                     * @default authorization
+                     * @enum {string}
+                     */
+                    redirect_uri_type: "authorization" | "logout";
                 }[];
                 /** @default null */
                 signing_key: string | null;
@@ -3235,6 +3240,11 @@ export interface components {
                  */
                 matching_mode: "strict" | "regex";
                 url: string;
+                /**
+                 * @default authorization
+                 * @enum {string}
+                 */
+                redirect_uri_type: "authorization" | "logout";
             }[];
             /** @default null */
             signing_key: string | null;
@@ -3316,6 +3326,11 @@ export interface components {
                  */
                 matching_mode: "strict" | "regex";
                 url: string;
+                /**
+                 * @default authorization
+                 * @enum {string}
+                 */
+                redirect_uri_type: "authorization" | "logout";
             }[];
             /** @default null */
             signing_key: string | null;
@@ -3392,6 +3407,11 @@ export interface components {
                  */
                 matching_mode: "strict" | "regex";
                 url: string;
+                /**
+                 * @default authorization
+                 * @enum {string}
+                 */
+                redirect_uri_type: "authorization" | "logout";
             }[];
             signing_key?: string | null;
             /** @enum {string} */

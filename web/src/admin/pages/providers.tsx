@@ -58,6 +58,7 @@ export function providerFields(kind: ProviderKind, p: Pickers): FieldSpec[] {
         ...common,
         { name: "client_type", label: "Client type", type: "select", required: true, options: [{ value: "confidential", label: "Confidential (has a client secret)" }, { value: "public", label: "Public (SPA, mobile; PKCE)" }] },
         { name: "redirect_uris_text", label: "Redirect URIs", type: "lines", required: true, help: "One per line. Prefix a line with regex: for a regular expression." },
+        { name: "logout_uris_text", label: "Post-logout redirect URIs", type: "lines", help: "Where end-session may send the browser (post_logout_redirect_uri), one per line, regex: as above. Empty: the redirect URIs." },
         { name: "signing_key", label: "Signing key", type: "select", options: keys, help: "Empty: the install's default key." },
         { name: "allowed_resources", label: "Allowed resources", type: "lines", help: "APIs this client may ask tokens for with the resource parameter (RFC 8707), one exact URI per line; the token's audience. Empty: none, tokens are for the client itself." },
         { name: "jwt_federation_providers", label: "Federated OIDC providers", type: "multiselect", options: p.oauth2.map((o) => ({ value: String(o.pk), label: o.name })), help: "Access tokens these providers issued to a user can be exchanged here for this provider's tokens for that user (token exchange, RFC 8693, or client_credentials with the token as client_assertion)." },
@@ -118,8 +119,13 @@ const DEFAULTS: Record<ProviderKind, Values> = {
 /** Form values ↔ API body (redirect URIs are `{matching_mode, url}` objects in authentik). */
 function toForm(kind: ProviderKind, p: Values): Values {
   if (kind !== "oauth2") return p;
-  const uris = (p.redirect_uris as { matching_mode: string; url: string }[] | undefined) ?? [];
-  return { ...p, redirect_uris_text: uris.map((u) => (u.matching_mode === "regex" ? `regex:${u.url}` : u.url)).join("\n") };
+  const uris = (p.redirect_uris as { matching_mode: string; url: string; redirect_uri_type?: string }[] | undefined) ?? [];
+  const text = (list: typeof uris) => list.map((u) => (u.matching_mode === "regex" ? `regex:${u.url}` : u.url)).join("\n");
+  return {
+    ...p,
+    redirect_uris_text: text(uris.filter((u) => u.redirect_uri_type !== "logout")),
+    logout_uris_text: text(uris.filter((u) => u.redirect_uri_type === "logout")),
+  };
 }
 function toApi(kind: ProviderKind, body: Values): Values {
   const out = { ...body };
@@ -127,9 +133,11 @@ function toApi(kind: ProviderKind, body: Values): Values {
   if (kind === "ldap" && out.authorization_flow === "") out.authorization_flow = null;
   if (kind === "oauth2") {
     out.jwt_federation_providers = ((out.jwt_federation_providers as (string | number)[] | undefined) ?? []).map(Number);
-    const lines = (out.redirect_uris_text as string[] | undefined) ?? [];
-    out.redirect_uris = lines.map((l) => (l.startsWith("regex:") ? { matching_mode: "regex", url: l.slice(6) } : { matching_mode: "strict", url: l }));
+    const entries = (field: string, redirect_uri_type: string) =>
+      ((out[field] as string[] | undefined) ?? []).map((l) => (l.startsWith("regex:") ? { matching_mode: "regex", url: l.slice(6), redirect_uri_type } : { matching_mode: "strict", url: l, redirect_uri_type }));
+    out.redirect_uris = [...entries("redirect_uris_text", "authorization"), ...entries("logout_uris_text", "logout")];
     delete out.redirect_uris_text;
+    delete out.logout_uris_text;
   }
   return out;
 }
