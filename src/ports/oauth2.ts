@@ -144,6 +144,13 @@ export interface OAuth2Repository {
    */
   rotateRefreshTokenAndStore(tokenHash: string, providerPk: number, now: Date, rows: IssuedRows): Promise<{ kind: "ok" } | Exclude<RefreshRotation, { kind: "ok" }>>;
 
+  /**
+   * Stores the access token of a refresh that keeps its refresh token (the provider's refresh
+   * threshold is not reached), only while that token is unused, unrevoked and unexpired, in one
+   * statement.
+   */
+  storeForRefreshToken(tokenHash: string, providerPk: number, now: Date, rows: IssuedRows): Promise<{ kind: "ok" } | Exclude<RefreshRotation, { kind: "ok" }>>;
+
   /** Revokes every token issued from the code; returns how many. */
   revokeByCode(codeId: string): Promise<number>;
   /** Revokes every refresh and access token of the family; returns how many. */

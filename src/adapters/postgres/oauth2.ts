@@ -329,6 +329,18 @@ export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Reposit
       return seen && (seen.used || seen.revoked) ? { kind: "reused", token: toRefresh(seen) } : { kind: "invalid" };
     },
 
+    async storeForRefreshToken(tokenHash, providerPk, now, rows) {
+      const t = oauth2RefreshTokens;
+      const live = db
+        .select({ id: t.id })
+        .from(t)
+        .where(and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk), eq(t.used, false), eq(t.revoked, false), gt(t.expires, now)))
+        .getSQL();
+      if (await spendAndStore(db, live, { access: rows.access, refresh: null })) return { kind: "ok" };
+      const [seen] = await db.select().from(t).where(and(eq(t.tokenHash, tokenHash), eq(t.providerId, providerPk))).limit(1);
+      return seen && (seen.used || seen.revoked) ? { kind: "reused", token: toRefresh(seen) } : { kind: "invalid" };
+    },
+
     // Replays arrive in bursts (a leaked token tried by many clients at once), and two multi-row
     // UPDATEs of the same rows can lock them in different orders and deadlock: revocations of one
     // code or family take a transaction-scoped advisory lock first, and skip rows already revoked.

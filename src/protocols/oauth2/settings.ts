@@ -86,6 +86,12 @@ export const oauth2Settings = z.object({
   access_code_validity: timedelta("minutes=1"),
   access_token_validity: timedelta("hours=1"),
   refresh_token_validity: timedelta("days=30"),
+  /**
+   * authentik's refresh threshold: a refresh token is replaced (rotated) only once less than this
+   * is left of its validity; before that, refreshing returns new access and ID tokens and the
+   * client keeps its refresh token. `seconds=0`: always rotate.
+   */
+  refresh_token_threshold: timedelta("seconds=0"),
   include_claims_in_id_token: z.boolean().default(true),
   /**
    * Scope mappings: authentik's managed names (`goauthentik.io/providers/oauth2/scope-email`) or
@@ -131,7 +137,7 @@ export type OAuth2SettingsInput = z.input<typeof oauth2Settings>;
 export interface OAuth2Provider extends Omit<OAuth2ProviderRecord, "settings"> {
   settings: OAuth2Settings;
   /** Lifetimes in milliseconds. */
-  lifetimes: { code: number; access: number; refresh: number };
+  lifetimes: { code: number; access: number; refresh: number; refreshThreshold: number };
   /** Scopes the provider's mappings offer. */
   scopes: Set<string>;
   /** The provider's scope mappings, managed names resolved, in order. */
@@ -172,6 +178,7 @@ function parseProviderRecord(deps: Deps, record: OAuth2ProviderRecord): OAuth2Pr
       code: parseTimedelta(s.access_code_validity),
       access: parseTimedelta(s.access_token_validity),
       refresh: parseTimedelta(s.refresh_token_validity),
+      refreshThreshold: parseTimedelta(s.refresh_token_threshold),
     },
     scopes: new Set(mappings.map((m) => m.scope_name)),
     mappings,

@@ -200,7 +200,16 @@ async function refreshToken(r: TokenRequest): Promise<IssuedTokens> {
     dpopJkt: dpopFor(r),
     resource,
   });
-  const rotation = await deps.store.oauth2.rotateRefreshTokenAndStore(hash, client.provider.pk, now, prepared);
+  // authentik's refresh threshold: rotate only once less than it is left of the token's validity.
+  const threshold = client.provider.lifetimes.refreshThreshold;
+  const rotate = threshold <= 0 || old.expires.getTime() - now.getTime() <= threshold;
+  if (!rotate) {
+    delete prepared.out.refresh_token;
+    prepared.refresh = null;
+  }
+  const rotation = rotate
+    ? await deps.store.oauth2.rotateRefreshTokenAndStore(hash, client.provider.pk, now, prepared)
+    : await deps.store.oauth2.storeForRefreshToken(hash, client.provider.pk, now, prepared);
   if (rotation.kind === "reused") return refreshReplayed(r, rotation.token);
   if (rotation.kind === "invalid") throw invalidGrant("The refresh token is invalid or expired.");
   return prepared.out;

@@ -3171,6 +3171,8 @@ export interface components {
                 access_token_validity: string;
                 /** @default days=30 */
                 refresh_token_validity: string;
+                /** @default seconds=0 */
+                refresh_token_threshold: string;
                 /** @default true */
                 include_claims_in_id_token: boolean;
                 /**
@@ -3264,6 +3266,8 @@ export interface components {
             access_token_validity: string;
             /** @default days=30 */
             refresh_token_validity: string;
+            /** @default seconds=0 */
+            refresh_token_threshold: string;
             /** @default true */
             include_claims_in_id_token: boolean;
             /**
@@ -3350,6 +3354,8 @@ export interface components {
             access_token_validity: string;
             /** @default days=30 */
             refresh_token_validity: string;
+            /** @default seconds=0 */
+            refresh_token_threshold: string;
             /** @default true */
             include_claims_in_id_token: boolean;
             /**
@@ -3421,6 +3427,7 @@ export interface components {
             access_code_validity?: string;
             access_token_validity?: string;
             refresh_token_validity?: string;
+            refresh_token_threshold?: string;
             include_claims_in_id_token?: boolean;
             property_mappings?: (string | {
                 name: string;

@@ -67,6 +67,7 @@ export function providerFields(kind: ProviderKind, p: Pickers): FieldSpec[] {
         { name: "access_code_validity", label: "Access code validity", help: "e.g. minutes=1" },
         { name: "access_token_validity", label: "Access token validity", help: "e.g. hours=1" },
         { name: "refresh_token_validity", label: "Refresh token validity", help: "e.g. days=30" },
+        { name: "refresh_token_threshold", label: "Refresh token threshold", help: "Replace the refresh token only once less than this is left of it, e.g. days=1; seconds=0: on every refresh." },
       ];
     case "saml":
       return [
@@ -110,7 +111,7 @@ export function providerFields(kind: ProviderKind, p: Pickers): FieldSpec[] {
 }
 
 const DEFAULTS: Record<ProviderKind, Values> = {
-  oauth2: { client_type: "confidential", jwt_federation_providers: [], sub_mode: "hashed_user_id", include_claims_in_id_token: true, access_code_validity: "minutes=1", access_token_validity: "hours=1", refresh_token_validity: "days=30" },
+  oauth2: { client_type: "confidential", jwt_federation_providers: [], sub_mode: "hashed_user_id", include_claims_in_id_token: true, access_code_validity: "minutes=1", access_token_validity: "hours=1", refresh_token_validity: "days=30", refresh_token_threshold: "seconds=0" },
   saml: { issuer: "authentik", sp_binding: "redirect", sign_assertion: true, sign_response: false },
   ldap: { base_dn: "DC=ldap,DC=goauthentik,DC=io", bind_mode: "direct", search_mode: "direct", mfa_support: true, uid_start_number: 2000, gid_start_number: 4000 },
   proxy: { mode: "proxy", internal_host_ssl_validation: true, intercept_header_auth: true, access_token_validity: "hours=24" },
