@@ -92,6 +92,10 @@ export const identificationStage = defineStage({
     if (recovery) fields.recovery_url = recovery;
     if (passwordless) fields.passwordless_url = passwordless;
     if (await passkeyEnabled(ctx)) fields.passkey_challenge = await passkeyChallenge(ctx);
+    // authentik's pre-filled identifier: the `login_hint` an OIDC client sent (authorize.ts puts it
+    // in the authentication flow's query).
+    const hint = (ctx.plan.context[CTX.get] as Record<string, unknown> | undefined)?.login_hint;
+    if (typeof hint === "string" && hint.length > 0 && hint.length <= 254) fields.pending_user_identifier = hint;
     return fields;
   },
 

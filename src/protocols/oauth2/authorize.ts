@@ -278,6 +278,10 @@ function requestInfo(c: Ctx): RequestInfo {
   };
 }
 
+/** A login hint worth pre-filling: a username or email, no control characters. */
+// eslint-disable-next-line no-control-regex
+const LOGIN_HINT = /^[^\u0000-\u001f\u007f]{1,254}$/;
+
 async function loginRedirect(c: Ctx, provider: OAuth2Provider, p: URLSearchParams, pushed: boolean): Promise<Response> {
   const deps = c.env;
   // A pushed request is single use: the way back after login carries a fresh request_uri.
@@ -287,7 +291,11 @@ async function loginRedirect(c: Ctx, provider: OAuth2Provider, p: URLSearchParam
   const flow = flowPk ? await deps.store.flows.byPk(flowPk) : null;
   const slug = flow?.slug ?? "default-authentication-flow";
   const next = `${BASE_PATH}/authorize/?${p.toString()}`;
-  return c.redirect(`/if/flow/${encodeURIComponent(slug)}/?${new URLSearchParams({ next }).toString()}`, 302);
+  const query = new URLSearchParams({ next });
+  // OIDC Core §3.1.2.1: login_hint pre-fills the identification stage (identification.ts).
+  const hint = p.getAll("login_hint");
+  if (hint.length === 1 && LOGIN_HINT.test(hint[0]!)) query.set("login_hint", hint[0]!);
+  return c.redirect(`/if/flow/${encodeURIComponent(slug)}/?${query.toString()}`, 302);
 }
 
 /** GET/POST `/application/o/authorize/`. */

@@ -18,7 +18,7 @@ function Identification({ c, form }: { c: Challenge; form: FormProps }) {
       <Errors errors={errors.non_field_errors} />
       <StageForm {...form} component="ak-stage-identification" submit={str(c.primary_action) || "Log in"}>
         {/* autocomplete "username webauthn" lets browsers offer passkeys (conditional UI). */}
-        <Field name="uid_field" label={label} autocomplete="username webauthn" required autofocus errors={errors.uid_field} type={fields.length === 1 && fields[0] === "email" ? "email" : "text"} />
+        <Field name="uid_field" label={label} autocomplete="username webauthn" required autofocus errors={errors.uid_field} type={fields.length === 1 && fields[0] === "email" ? "email" : "text"} value={c.pending_user_identifier ? str(c.pending_user_identifier) : undefined} />
         {c.password_fields ? <Field name="password" label="Password" type="password" autocomplete="current-password" required errors={errors.password} /> : null}
       </StageForm>
       {c.passkey_challenge ? <WebAuthnCeremony mode="autofill" field="passkey" form="stage-form" options={c.passkey_challenge} /> : null}
