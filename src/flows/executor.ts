@@ -22,6 +22,7 @@ import {
 import { fulfilmentFor, type Fulfilment } from "./fulfilment.js";
 import { CTX, currentBinding, deletePlan, loadPlan, savePlan, type FlowPlan } from "./plan.js";
 import { planFlow, policyRequest } from "./planner.js";
+import { inMemoryStage } from "./in-memory.js";
 import { stageType } from "./registry.js";
 import { FLOW_TOKEN_PARAM, isRestoredFrom, restoreFromFlowToken } from "./stages/email.js";
 import {
@@ -161,7 +162,7 @@ async function flowError(exec: Execution, message: string, error?: unknown): Pro
 
 async function makeContext(exec: Execution, def: AnyStage): Promise<StageContext<unknown> | string> {
   const binding = currentBinding(exec.plan)!;
-  const stage = await exec.io.deps.store.flows.stageByPk(binding.stagePk);
+  const stage = inMemoryStage(binding.stagePk) ?? (await exec.io.deps.store.flows.stageByPk(binding.stagePk));
   if (!stage) return "stage no longer exists";
   const parsed = (def.config as ZodType<unknown>).safeParse(stage.config);
   if (!parsed.success) {

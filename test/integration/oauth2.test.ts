@@ -181,4 +181,38 @@ describe("OAuth2/OIDC provider with openid-client 6 (in-process)", () => {
     const tokens = await oidc.authorizationCodeGrant(cfg, cb, { pkceCodeVerifier: verifier, expectedState: "c1" });
     expect(tokens.claims()!.aud).toBe(explicit.clientId);
   });
+
+  it("prompt=consent asks even when the authorization flow has no consent stage (an in-memory one, as authentik)", async () => {
+    const browser = env.browser();
+    await login(browser);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const ask = async (prompt?: string) => {
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT,
+        scope: "openid email",
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+        state: "pc",
+        ...(prompt ? { prompt } : {}),
+      });
+      return browser.request(url.pathname + url.search);
+    };
+    // Without prompt the implicit flow answers at once …
+    expect(new URL((await ask()).headers.get("location")!).searchParams.get("code")).toBeTruthy();
+    // … with prompt=consent the user is asked first.
+    const res = await ask("consent");
+    const flowPath = new URL(res.headers.get("location")!, ORIGIN).pathname;
+    expect(flowPath).toMatch(/^\/if\/flow\//);
+    const slug = flowPath.split("/")[3]!;
+    const challenge = await browser.get(slug);
+    expect(challenge.body).toMatchObject({ component: "ak-stage-consent", permissions: [{ id: "openid" }, { id: "email" }] });
+    const done = await browser.post(slug, { component: "ak-stage-consent", token: challenge.body.token });
+    expect(done.body.component).toBe("xak-flow-redirect");
+    // The flow ends on the stored authorization response, a page that sends the browser on to the client.
+    const page = await (await browser.request(String(done.body.to))).text();
+    const cb = new URL(/url=([^"]+)"/.exec(page)![1]!.replaceAll("&#38;", "&"));
+    expect(cb.origin + cb.pathname).toBe(REDIRECT);
+    const tokens = await oidc.authorizationCodeGrant(config, cb, { pkceCodeVerifier: verifier, expectedState: "pc" });
+    expect(tokens.claims()!.aud).toBe(env.clientId);
+  });
 });

@@ -12,6 +12,7 @@ import { sha256Hex } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
 import { fulfilmentBinding, registerFulfilment } from "../../flows/fulfilment.js";
+import { inMemoryBinding } from "../../flows/in-memory.js";
 import { CTX, savePlan } from "../../flows/plan.js";
 import { planFlow, policyRequest } from "../../flows/planner.js";
 import type { RequestInfo } from "../../flows/stage.js";
@@ -392,6 +393,9 @@ async function authorizeValidated(c: Ctx, provider: OAuth2Provider, redirectUri:
   });
   if (!planned.ok) throw new OAuthError("access_denied", "The authorization flow does not apply to this user.");
   const plan = planned.plan;
+  // OIDC Core §3.1.2.1 prompt=consent: ask even when the flow has no consent stage (authentik
+  // adds an in-memory one that always asks). With prompt=none that is consent_required.
+  if (prompt.has("consent") && !plan.bindings.some((b) => b.stageType === "consent")) plan.bindings.push(inMemoryBinding("oauth2-consent"));
   if (plan.bindings.length === 0) return deliver(c, req, await issueCode(deps, req, user));
   if (prompt.has("none")) throw new OAuthError("consent_required", "The user must authorize this application.");
   plan.bindings.push(fulfilmentBinding("oauth2"));
