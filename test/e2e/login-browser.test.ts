@@ -37,6 +37,10 @@ describe("login journeys in headless Chromium", () => {
   const submit = () => Promise.all([page.waitForLoadState("load"), page.click('button[type="submit"]')]);
 
   async function logout() {
+    // Let the page we are on finish its own requests first: the user portal's API calls, if they
+    // are answered after the logout, get 401 and send that page to the login flow, which aborts
+    // this navigation (net::ERR_ABORTED, seen once in CI).
+    await page.waitForLoadState("networkidle");
     await open("default-invalidation-flow");
     // The flow page goes on by itself (to "/", then the login page): wait until it has arrived, or
     // the next test's navigation races it ("interrupted by another navigation").
