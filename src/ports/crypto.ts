@@ -3,7 +3,10 @@
  * JWK wrapped by the KeyStore (context `crypto.private_key`); the public JWK and its RFC 7638
  * thumbprint (`kid`) are published in JWKS.
  */
-export type KeyAlgorithm = "RS256" | "ES256";
+/** JWS algorithms of signing keys: RSA-2048, P-256, Ed25519. */
+export type KeyAlgorithm = "RS256" | "ES256" | "EdDSA";
+/** The algorithms every verifier of our own JWTs accepts. */
+export const KEY_ALGORITHMS: KeyAlgorithm[] = ["RS256", "ES256", "EdDSA"];
 
 export interface CertificateKeyPair {
   /** UUID (authentik's `kp_uuid`). */

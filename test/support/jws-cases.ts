@@ -1,6 +1,7 @@
 /**
  * Cases for `signJwt` (src/core/jws.ts) with a host's signer: what it issues must verify with jose,
- * as every relying party's library would verify it, for RS256 and ES256, with non-ASCII claims.
+ * as every relying party's library would verify it, for RS256, ES256 and EdDSA (Ed25519), with
+ * non-ASCII claims.
  * Run by test/unit/jws.test.ts (WebCrypto, in workerd) and test/integration/jws-node-signer.test.ts
  * (node:crypto, in Node).
  */
@@ -14,8 +15,8 @@ import type { JwsSigner } from "../../src/ports/signer.js";
 const claims = { iss: "https://idp.example/application/o/app/", sub: "Zoë Ångström 山田", aud: "client", n: 1, nested: { a: [1, "two"] } };
 
 export function signJwtCases(signer: JwsSigner): void {
-  it.each(["RS256", "ES256"] as KeyAlgorithm[])("%s tokens verify with jose and carry the header and claims", async (alg) => {
-    const pair = await generateKeyPair(alg, { extractable: true });
+  it.each(["RS256", "ES256", "EdDSA"] as KeyAlgorithm[])("%s tokens verify with jose and carry the header and claims", async (alg) => {
+    const pair = await generateKeyPair(alg, { extractable: true, ...(alg === "EdDSA" ? { crv: "Ed25519" } : {}) });
     // As keys.ts imports them: from the stored private JWK.
     const privateKey = (await importJWK(await exportJWK(pair.privateKey), alg)) as CryptoKey;
     const token = await signJwt(signer, { alg, kid: "k1", privateKey }, claims, "at+jwt");

@@ -24,6 +24,7 @@ export const nodeSigner: JwsSigner = {
   sign(alg, key, data) {
     const ko = keyObject(key);
     const k = alg === "ES256" ? { key: ko, dsaEncoding: "ieee-p1363" as const } : ko;
-    return new Promise((resolve, reject) => sign("sha256", data, k, (err, sig) => (err ? reject(err) : resolve(new Uint8Array(sig)))));
+    // Ed25519 hashes internally: node:crypto wants no digest name for it.
+    return new Promise((resolve, reject) => sign(alg === "EdDSA" ? null : "sha256", data, k, (err, sig) => (err ? reject(err) : resolve(new Uint8Array(sig)))));
   },
 };

@@ -4,6 +4,7 @@ import type { JwsSigner } from "../../ports/signer.js";
 const PARAMS: Record<KeyAlgorithm, AlgorithmIdentifier | EcdsaParams> = {
   RS256: { name: "RSASSA-PKCS1-v1_5" },
   ES256: { name: "ECDSA", hash: "SHA-256" },
+  EdDSA: { name: "Ed25519" },
 };
 
 /** WebCrypto signatures (Workers; WebCrypto's ECDSA output is already `r‖s`). */

@@ -97,6 +97,17 @@ export const samlProviderType: ProviderType = {
   component: "ak-provider-saml-form",
   settings: samlSettings,
   requiresAuthorizationFlow: true,
+  // XML signatures need an RSA or EC pair with its private key and certificate (an Ed25519 pair
+  // signs OIDC tokens only): refused here rather than failing at the first login.
+  async validate(settings, repos) {
+    const pk = settings.signing_kp;
+    if (typeof pk === "string" && pk) {
+      const pair = await repos.crypto.byPk(pk);
+      if (!pair) throw fieldError("signing_kp", "This key pair does not exist.", "invalid");
+      if (!pair.keyDataWrapped || !pair.certificateData) throw fieldError("signing_kp", "SAML signing needs a key pair with a private key and a certificate.", "invalid");
+      if (pair.keyType === "okp") throw fieldError("signing_kp", "SAML signing needs an RSA or EC key pair; Ed25519 keys sign OIDC tokens only.", "invalid");
+    }
+  },
   // authentik: IdP-initiated login at the application's init binding.
   launchUrl: (_settings, app) => `/application/saml/${encodeURIComponent(app.slug)}/sso/binding/init/`,
   actions,

@@ -6,6 +6,7 @@
  */
 import type * as z from "zod";
 import type { Deps } from "../../deps.js";
+import type { Repositories } from "../../ports/store.js";
 import type { ActionDef } from "../resource.js";
 
 export interface ProviderType {
@@ -32,6 +33,8 @@ export interface ProviderType {
    * added to the create response only (e.g. a generated client secret, shown once).
    */
   prepare?(deps: Deps, settings: Record<string, unknown>, existing: Record<string, unknown> | null): Promise<{ settings: Record<string, unknown>; extra?: Record<string, unknown> }>;
+  /** Cross-object checks of the settings (e.g. the key pairs they name), in the request's transaction. */
+  validate?(settings: Record<string, unknown>, repos: Repositories): Promise<void>;
   /** Where an application using this provider starts (authentik's `launch_url`), or null. */
   launchUrl?(settings: Record<string, unknown>, app: { slug: string }, origin: string): string | null;
   /** Requires an authorization flow (authentik: every provider except LDAP/RAC-style ones). */

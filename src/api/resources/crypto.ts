@@ -80,24 +80,25 @@ async function importPair(ctx: Ctx, data: { name: string; certificate_data: stri
     throw fieldError("certificate_data", "Unable to load certificate.", "invalid");
   }
   const certJwk = await exportJWK(await cert.publicKey.export());
-  const alg: KeyAlgorithm | null = certJwk.kty === "RSA" ? "RS256" : certJwk.kty === "EC" && certJwk.crv === "P-256" ? "ES256" : null;
+  const alg: KeyAlgorithm | null =
+    certJwk.kty === "RSA" ? "RS256" : certJwk.kty === "EC" && certJwk.crv === "P-256" ? "ES256" : certJwk.kty === "OKP" && certJwk.crv === "Ed25519" ? "EdDSA" : null;
   const values: AdminRow = {
     name: data.name,
     certificateData: cert.toString("pem"),
     fingerprintSha256: hex(await cert.getThumbprint("SHA-256")),
     expires: cert.notAfter,
-    keyType: certJwk.kty === "RSA" ? "rsa" : certJwk.kty === "EC" ? "ec" : String(certJwk.kty).toLowerCase(),
+    keyType: certJwk.kty === "RSA" ? "rsa" : certJwk.kty === "EC" ? "ec" : certJwk.kty === "OKP" ? "okp" : String(certJwk.kty).toLowerCase(),
     keyDataWrapped: null,
   };
   if (data.key_data.trim()) {
-    if (!alg) throw fieldError("key_data", "Only RSA and P-256 keys can be used for signing.", "invalid");
+    if (!alg) throw fieldError("key_data", "Only RSA, P-256 and Ed25519 keys can be used for signing.", "invalid");
     let privateJwk: JWK;
     try {
       privateJwk = await exportJWK(await importPKCS8(data.key_data.trim(), alg, { extractable: true }));
     } catch {
       throw fieldError("key_data", "Unable to load private key (PKCS#8 PEM expected).", "invalid");
     }
-    const matches = alg === "RS256" ? privateJwk.n === certJwk.n : privateJwk.x === certJwk.x && privateJwk.y === certJwk.y;
+    const matches = alg === "RS256" ? privateJwk.n === certJwk.n : alg === "EdDSA" ? privateJwk.x === certJwk.x : privateJwk.x === certJwk.x && privateJwk.y === certJwk.y;
     if (!matches) throw fieldError("key_data", "The private key does not belong to the certificate.", "invalid");
     const kid = await calculateJwkThumbprint(certJwk, "sha256");
     Object.assign(values, {
@@ -111,7 +112,8 @@ async function importPair(ctx: Ctx, data: { name: string; certificate_data: stri
 
 const generateBody = z.object({
   common_name: z.string().trim().min(1, "This field may not be blank.").max(64),
-  alg: z.enum(["rsa", "ecdsa"]).default("rsa"),
+  // authentik's choices; ed25519 keys sign JWTs (EdDSA), not SAML.
+  alg: z.enum(["rsa", "ecdsa", "ed25519"]).default("rsa"),
 });
 
 export const keyPairsResource: ResourceDef<KeyPairOut> = {
@@ -153,7 +155,7 @@ export const keyPairsResource: ResourceDef<KeyPairOut> = {
       async handler(ctx) {
         const body = await parseBody(ctx.c, generateBody);
         if (await ctx.repos.admin.get("certificateKeyPairs", body.common_name, "name")) throw fieldError("common_name", "A key pair with this name already exists.", "unique");
-        const pair = await createSamlKeyPair(ctx.c.env, body.common_name, body.alg === "rsa" ? "RS256" : "ES256");
+        const pair = await createSamlKeyPair(ctx.c.env, body.common_name, body.alg === "rsa" ? "RS256" : body.alg === "ecdsa" ? "ES256" : "EdDSA");
         const row = (await ctx.repos.admin.get("certificateKeyPairs", pair.pk))!;
         await auditModel(ctx.c, "model_created", { app: "authentik_crypto", modelName: "certificatekeypair", pk: pair.pk, name: pair.name });
         const [out] = await serialize([row]);

@@ -96,6 +96,7 @@ function typedResource(t: ProviderType): ResourceDef<Record<string, unknown>> {
       // The whole settings schema again: cross-field rules (refinements) see every field together.
       const parsed = t.settings.safeParse(settingsOf(t, data));
       if (!parsed.success) throw new ValidationError("Invalid input", fieldErrors(parsed.error));
+      await t.validate?.(parsed.data, ctx.repos);
       const prepared = t.prepare ? await t.prepare(ctx.c.env, settingsOf(t, data), null) : { settings: settingsOf(t, data) };
       const row = await ctx.repos.admin.insert("providers", { ...pick(data, COMMON_FIELDS), type: t.type, settings: prepared.settings });
       return { row, ...(prepared.extra ? { extra: prepared.extra } : {}) };
@@ -108,6 +109,7 @@ function typedResource(t: ProviderType): ResourceDef<Record<string, unknown>> {
         const stored = existing.settings as Record<string, unknown>;
         const merged = t.settings.safeParse({ ...stored, ...sent });
         if (!merged.success) throw new ValidationError("Invalid input", fieldErrors(merged.error));
+        await t.validate?.(merged.data, ctx.repos);
         values.settings = t.prepare ? (await t.prepare(ctx.c.env, merged.data, stored)).settings : { ...stored, ...merged.data };
       }
       return values;

@@ -15,6 +15,7 @@ import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from "jose";
 import { sha256Hex } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
+import { KEY_ALGORITHMS } from "../../ports/crypto.js";
 import type { User } from "../../ports/store.js";
 import { recordEvent } from "../../services/events.js";
 import { jwks } from "./discovery.js";
@@ -52,7 +53,7 @@ export async function federatedUser(
   let claims: JWTPayload;
   try {
     const keys = createLocalJWKSet((await jwks(deps, issuer)) as { keys: JWK[] });
-    claims = (await jwtVerify(token, keys, { typ: "at+jwt", algorithms: ["RS256", "ES256"], currentDate: now })).payload;
+    claims = (await jwtVerify(token, keys, { typ: "at+jwt", algorithms: KEY_ALGORITHMS, currentDate: now })).payload;
   } catch {
     throw refused("The subject token's signature or lifetime is invalid.");
   }

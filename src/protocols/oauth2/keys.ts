@@ -20,15 +20,18 @@ export interface SigningKey {
   privateKey: CryptoKey;
 }
 
-/** Generates a key pair (RS256 RSA-2048 or ES256 P-256) as a new, not yet stored, row. */
+/** `key_type` (authentik's names) by algorithm. */
+const KEY_TYPES: Record<KeyAlgorithm, string> = { RS256: "rsa", ES256: "ec", EdDSA: "okp" };
+
+/** Generates a key pair (RS256 RSA-2048, ES256 P-256 or EdDSA Ed25519) as a new, not yet stored, row. */
 export async function generateKeyPairRow(deps: Deps, alg: KeyAlgorithm, name: string): Promise<NewCertificateKeyPair> {
-  const pair = await generateKeyPair(alg, { extractable: true, ...(alg === "RS256" ? { modulusLength: 2048 } : {}) });
+  const pair = await generateKeyPair(alg, { extractable: true, ...(alg === "RS256" ? { modulusLength: 2048 } : alg === "EdDSA" ? { crv: "Ed25519" } : {}) });
   const publicJwk = await exportJWK(pair.publicKey);
   const kid = await calculateJwkThumbprint(publicJwk, "sha256");
   const privateJwk = await exportJWK(pair.privateKey);
   return {
     name,
-    keyType: alg === "RS256" ? "rsa" : "ec",
+    keyType: KEY_TYPES[alg],
     publicJwk: { ...publicJwk, kid, alg, use: "sig" },
     kid,
     keyDataWrapped: await deps.keys.wrap(JSON.stringify({ ...privateJwk, kid, alg }), KEY_CONTEXT),
@@ -105,7 +108,7 @@ export async function installKeyPairs(deps: Deps): Promise<CertificateKeyPair[]>
 const imported = new Map<string, Promise<CryptoKey>>();
 
 export function algOf(pair: CertificateKeyPair): KeyAlgorithm {
-  return pair.keyType === "ec" ? "ES256" : "RS256";
+  return pair.keyType === "ec" ? "ES256" : pair.keyType === "okp" ? "EdDSA" : "RS256";
 }
 
 /** The usable signing key of a stored pair. */

@@ -6,6 +6,7 @@ import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from "jose";
 import { sha256Hex } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
+import { KEY_ALGORITHMS } from "../../ports/crypto.js";
 import type { AccessToken } from "../../ports/oauth2.js";
 import type { AuthenticatedClient } from "./client-auth.js";
 import { scopeClaims, subjectOf } from "./claims.js";
@@ -79,7 +80,7 @@ export async function userinfo(deps: Deps, presented: PresentedToken, req: Resou
   return { ...(await scopeClaims(deps, user, row.scope, provider)), sub: await subjectOf(provider, user) };
 }
 
-const ACCESS_TOKEN_ALGS = ["RS256", "ES256"];
+const ACCESS_TOKEN_ALGS = KEY_ALGORITHMS;
 
 /**
  * The claims of a client_credentials access token of `provider`, which has no row (`tokens.ts`):

@@ -27,9 +27,10 @@ export interface SamlSigningKey {
   certificatePem: string;
 }
 
-const SIGNING: Record<KeyAlgorithm, RsaHashedImportParams | EcdsaParams> = {
+const SIGNING: Record<KeyAlgorithm, RsaHashedImportParams | EcdsaParams | Algorithm> = {
   RS256: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
   ES256: { name: "ECDSA", hash: "SHA-256" },
+  EdDSA: { name: "Ed25519" },
 };
 
 /** A self-signed certificate for a key pair (subject/issuer `CN=<commonName>`). */
@@ -66,7 +67,7 @@ export async function defaultSamlKeyPair(deps: Deps): Promise<CertificateKeyPair
   return deps.store.crypto.ensureManaged({ ...row, certificateData, managed: SAML_KEY_MANAGED });
 }
 
-/** A new signing pair (RS256 or ES256) with a self-signed certificate, for `signing_kp`. */
+/** A new signing pair (RS256, ES256 or EdDSA) with a self-signed certificate, for `signing_kp` or a provider's `signing_key`. */
 export async function createSamlKeyPair(deps: Deps, name: string, alg: KeyAlgorithm = "RS256"): Promise<CertificateKeyPair> {
   const row = await generateKeyPairRow(deps, alg, name);
   const jwk = JSON.parse(await deps.keys.unwrapText(row.keyDataWrapped, KEY_CONTEXT)) as JWK;
@@ -85,6 +86,8 @@ export async function samlSigningKey(deps: Deps, signingKp: string | null): Prom
   if (!pair || !pair.keyDataWrapped || !pair.kid) throw new Error("the SAML signing key pair has no private key");
   if (!pair.certificateData) throw new Error(`key pair '${pair.name}' has no certificate; SAML needs one for metadata`);
   const alg = algOf(pair);
+  // XML signatures here are RSA-SHA256 or ECDSA-SHA256 (what SPs verify); Ed25519 keys sign JWTs.
+  if (alg === "EdDSA") throw new Error(`key pair '${pair.name}' is Ed25519; SAML signing needs an RSA or EC key`);
   let pem = pems.get(pair.kid);
   if (!pem) {
     const wrapped = pair.keyDataWrapped;
@@ -116,7 +119,7 @@ export async function importCertificate(deps: Deps, name: string, certificate: s
   if (existing) return existing;
   return deps.store.crypto.create({
     name,
-    keyType: jwk.kty === "EC" ? "ec" : "rsa",
+    keyType: jwk.kty === "EC" ? "ec" : jwk.kty === "OKP" ? "okp" : "rsa",
     publicJwk: { ...jwk, kid },
     kid,
     // Certificate-only: no private key (the repository stores "" and `samlSigningKey` refuses it).

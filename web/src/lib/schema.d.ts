@@ -6927,7 +6927,7 @@ export interface components {
              * @default rsa
              * @enum {string}
              */
-            alg: "rsa" | "ecdsa";
+            alg: "rsa" | "ecdsa" | "ed25519";
         };
         KeyRotationResult: {
             [key: string]: unknown;

@@ -56,7 +56,7 @@ function GenerateKey({ onClose }: { onClose: () => void }) {
           key="g"
           fields={[
             { name: "common_name", label: "Common name", required: true, help: "A self-signed certificate valid for 10 years is created with the key." },
-            { name: "alg", label: "Algorithm", type: "select", required: true, options: [{ value: "rsa", label: "RSA" }, { value: "ecdsa", label: "ECDSA (P-256)" }] },
+            { name: "alg", label: "Algorithm", type: "select", required: true, options: [{ value: "rsa", label: "RSA" }, { value: "ecdsa", label: "ECDSA (P-256)" }, { value: "ed25519", label: "Ed25519 (EdDSA; OIDC tokens only, not SAML)" }] },
           ]}
           initial={{ alg: "rsa" }}
           submitLabel="Generate"
