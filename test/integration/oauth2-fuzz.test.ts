@@ -85,6 +85,10 @@ describe("malformed parameters on the new OAuth2 endpoints → OAuth errors, nev
     for (const v of NASTY) {
       post(`device_code=${v.slice(0, 10)}`, "/application/o/token/", [["grant_type", DEVICE_CODE_GRANT], ["device_code", v]]);
       post(`grant_type=${v.slice(0, 10)}`, "/application/o/token/", [["grant_type", v]]);
+      // authentik's machine-to-machine forms and RFC 8693 token exchange.
+      post(`app password=${v.slice(0, 10)}`, "/application/o/token/", [["grant_type", "password"], ["client_id", id], ["username", v], ["password", v]], {});
+      post(`app password secret=${v.slice(0, 10)}`, "/application/o/token/", [["grant_type", "client_credentials"]], { Authorization: `Basic ${btoa(`${id}:${btoa(String.fromCharCode(...new TextEncoder().encode(`u:${v}`)))}`)}` });
+      post(`subject_token=${v.slice(0, 10)}`, "/application/o/token/", [["grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"], ["subject_token", v], ["subject_token_type", v], ["requested_token_type", v], ["audience", v]]);
       cases.push({ name: `userinfo DPoP ${v.slice(0, 10)}`, method: "GET", path: "/application/o/userinfo/", headers: { Authorization: `DPoP ${clean(v)}`.trim(), DPoP: "x.y.z" } });
       cases.push({ name: `authorize request_uri=${v.slice(0, 10)}`, method: "GET", path: `/application/o/authorize/?${form([["client_id", id], ["request_uri", v]])}`, page: true });
       for (const rt of ["id_token", "code id_token token", v]) {
@@ -113,7 +117,7 @@ describe("malformed parameters on the new OAuth2 endpoints → OAuth errors, nev
     const next = rng(20261123);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
     const names = ["grant_type", "device_code", "client_id", "client_secret", "scope", "resource", "redirect_uri", "response_type", "request_uri", "dpop_jkt", "client_assertion", "client_assertion_type", "code", "code_verifier", "refresh_token", "nonce", "state"];
-    const values = [...NASTY, env.clientId, DEVICE_CODE_GRANT, "client_credentials", "authorization_code", "refresh_token", JWT_BEARER_ASSERTION, "https://app.example.com/callback", "code id_token", "openid", "eyJhbGciOiJub25lIn0.e30."];
+    const values = [...NASTY, env.clientId, DEVICE_CODE_GRANT, "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:token-type:access_token", "password", "client_credentials", "authorization_code", "refresh_token", JWT_BEARER_ASSERTION, "https://app.example.com/callback", "code id_token", "openid", "eyJhbGciOiJub25lIn0.e30."];
     const paths = ["/application/o/device/", "/application/o/par/", "/application/o/token/"];
     return Array.from({ length: count }, (_, i) => {
       const entries = Array.from({ length: 1 + Math.floor(next() * 8) }, () => [pick(names), pick(values)] as [string, string]);

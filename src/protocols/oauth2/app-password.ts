@@ -64,7 +64,9 @@ export async function appPasswordUser(
   request: { clientIp: string | null; url: string; scope: string[]; grantType: string },
 ): Promise<User> {
   const { username, password } = creds;
-  if (username.length > 150 || password.length > 1024) throw badCredentials();
+  // PostgreSQL refuses NUL in text, and no username holds control characters.
+  // eslint-disable-next-line no-control-regex
+  if (username.length > 150 || password.length > 1024 || /[\u0000-\u001f\u007f]/.test(username)) throw badCredentials();
   const ip = request.clientIp ?? "unknown";
   const folded = username.trim().toLowerCase();
   const ipState = await hitRateLimit(deps.cache, APP_PASSWORD_IP_ATTEMPTS, ip);
