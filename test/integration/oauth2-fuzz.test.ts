@@ -95,7 +95,7 @@ describe("malformed parameters on the new OAuth2 endpoints → OAuth errors, nev
         cases.push({
           name: `authorize ${rt.slice(0, 10)} nonce=${v.slice(0, 10)}`,
           method: "GET",
-          path: `/application/o/authorize/?${form([["client_id", id], ["redirect_uri", "https://app.example.com/callback"], ["response_type", rt], ["scope", "openid"], ["nonce", v], ["resource", v], ["dpop_jkt", v], ["response_mode", v]])}`,
+          path: `/application/o/authorize/?${form([["client_id", id], ["redirect_uri", "https://app.example.com/callback"], ["response_type", rt], ["scope", "openid"], ["nonce", v], ["resource", v], ["dpop_jkt", v], ["response_mode", v], ["login_hint", v], ["prompt", "consent"]])}`,
           page: true,
         });
       }
