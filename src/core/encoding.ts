@@ -24,6 +24,15 @@ export function fromBase64url(text: string): Uint8Array {
   return out;
 }
 
+/** The UTF-8 text of standard base64 (HTTP Basic credentials); null if either is malformed. */
+export function fromBase64Text(b64: string): string | null {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)));
+  } catch {
+    return null;
+  }
+}
+
 export function hex(bytes: Uint8Array): string {
   let s = "";
   for (let i = 0; i < bytes.length; i++) s += bytes[i]!.toString(16).padStart(2, "0");

@@ -9,6 +9,7 @@
  * `openid`, never a refresh token. Failed attempts are throttled per client IP and per username.
  */
 import { hitRateLimit, isRateLimited, firstReportInWindow, type RateLimitRule } from "../../core/rate-limit.js";
+import { fromBase64Text } from "../../core/encoding.js";
 import { OAuthError } from "../../core/errors.js";
 import type { Deps } from "../../deps.js";
 import type { User } from "../../ports/store.js";
@@ -33,12 +34,8 @@ export interface AppPasswordCredentials {
  */
 export function appPasswordFromSecret(secret: string | null): AppPasswordCredentials | null {
   if (!secret || secret.length > 4096 || !/^[A-Za-z0-9+/]+={0,2}$/.test(secret) || secret.length % 4 !== 0) return null;
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(atob(secret), (ch) => ch.charCodeAt(0)));
-  } catch {
-    return null;
-  }
+  const text = fromBase64Text(secret);
+  if (text === null) return null;
   const colon = text.indexOf(":");
   // eslint-disable-next-line no-control-regex
   if (colon < 1 || colon === text.length - 1 || /[\u0000-\u001f]/.test(text)) return null;

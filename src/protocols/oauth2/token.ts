@@ -17,6 +17,7 @@ import { verifyDpop } from "./dpop.js";
 import { BASE_PATH, issuerOf } from "./provider.js";
 import { narrowResources, parseResources } from "./resource.js";
 import type { AuthorizationCode, RefreshToken } from "../../ports/oauth2.js";
+import type { User } from "../../ports/store.js";
 import { issueTokens, prepareTokens, type AuthContext, type IssuedTokens } from "./tokens.js";
 
 export interface TokenRequest {
@@ -224,7 +225,8 @@ function machineScope(r: TokenRequest): string[] {
 async function clientCredentials(r: TokenRequest): Promise<IssuedTokens> {
   const { deps, form, client } = r;
   if (r.appPassword) return appPasswordGrant(r, r.appPassword);
-  if (r.federatedToken) return federatedGrant(r, r.federatedToken);
+  // authentik's client_credentials with a federated provider's token as `client_assertion`.
+  if (r.federatedToken) return federatedTokens(r, r.federatedToken);
   if (form.get("grant_type") === "password") throw new OAuthError("invalid_request", "Missing 'username'.");
   if (!client.confidential) throw new OAuthError("unauthorized_client", "client_credentials requires a confidential client.");
   const scope = machineScope(r);
@@ -239,44 +241,33 @@ async function clientCredentials(r: TokenRequest): Promise<IssuedTokens> {
   });
 }
 
+type MachineUserCheck = (deps: Deps, provider: AuthenticatedClient["provider"], request: { clientIp: string | null; url: string; scope: string[]; grantType: string }) => Promise<User>;
+
+/**
+ * Tokens for a user proven at the token endpoint itself (an app password, a federated provider's
+ * access token): the scopes asked for that the provider maps, no refresh token.
+ */
+async function machineUserTokens(r: TokenRequest, check: MachineUserCheck): Promise<IssuedTokens> {
+  const { deps, client } = r;
+  const scope = machineScope(r);
+  const user = await check(deps, client.provider, { clientIp: r.clientIp, url: r.url, scope, grantType: r.form.get("grant_type")! });
+  return issueTokens(deps, {
+    provider: client.provider,
+    issuer: issuerOf(r.origin, client.provider),
+    user,
+    scope,
+    auth: { authTime: Math.floor(deps.clock.now().getTime() / 1000) },
+    dpopJkt: dpopFor(r),
+    resource: parseResources(r.form, client.provider),
+    noRefresh: true,
+  });
+}
+
 /** authentik's machine-to-machine login: tokens for the user whose app password was presented. */
-async function appPasswordGrant(r: TokenRequest, creds: AppPasswordCredentials): Promise<IssuedTokens> {
-  const { deps, client } = r;
-  const scope = machineScope(r);
-  const user = await appPasswordUser(deps, client.provider, creds, { clientIp: r.clientIp, url: r.url, scope, grantType: r.form.get("grant_type")! });
-  return issueTokens(deps, {
-    provider: client.provider,
-    issuer: issuerOf(r.origin, client.provider),
-    user,
-    scope,
-    auth: { authTime: Math.floor(deps.clock.now().getTime() / 1000) },
-    dpopJkt: dpopFor(r),
-    resource: parseResources(r.form, client.provider),
-    noRefresh: true,
-  });
-}
+const appPasswordGrant = (r: TokenRequest, creds: AppPasswordCredentials) => machineUserTokens(r, (deps, provider, req) => appPasswordUser(deps, provider, creds, req));
 
-/** Tokens for the user of another provider's access token (federation.ts), without a refresh token. */
-async function federatedTokens(r: TokenRequest, subjectToken: string): Promise<IssuedTokens> {
-  const { deps, client } = r;
-  const scope = machineScope(r);
-  const user = await federatedUser(deps, client.provider, subjectToken, { clientIp: r.clientIp, url: r.url, scope, grantType: r.form.get("grant_type")! });
-  return issueTokens(deps, {
-    provider: client.provider,
-    issuer: issuerOf(r.origin, client.provider),
-    user,
-    scope,
-    auth: { authTime: Math.floor(deps.clock.now().getTime() / 1000) },
-    dpopJkt: dpopFor(r),
-    resource: parseResources(r.form, client.provider),
-    noRefresh: true,
-  });
-}
-
-/** authentik's client_credentials with a federated provider's token as `client_assertion`. */
-function federatedGrant(r: TokenRequest, token: string): Promise<IssuedTokens> {
-  return federatedTokens(r, token);
-}
+/** Tokens for the user of another provider's access token (federation.ts). */
+const federatedTokens = (r: TokenRequest, subjectToken: string) => machineUserTokens(r, (deps, provider, req) => federatedUser(deps, provider, subjectToken, req));
 
 /** RFC 8693 token exchange (impersonation) of a federated provider's access token. */
 async function tokenExchange(r: TokenRequest): Promise<IssuedTokens> {

@@ -12,7 +12,7 @@
  */
 import { Hono, type Context } from "hono";
 import * as z from "zod";
-import { sha256Hex, timingSafeEqual } from "../../core/encoding.js";
+import { fromBase64Text, sha256Hex, timingSafeEqual } from "../../core/encoding.js";
 import { NotFoundError, UnauthorizedError, ValidationError } from "../../core/errors.js";
 import { parseTimedelta } from "../../flows/timedelta.js";
 import type { AppEnv } from "../../http/env.js";
@@ -83,12 +83,8 @@ async function headerUser(c: Ctx, oauth: OAuth2Provider, authorization: string):
     return c.env.store.users.byPk(row.userPk);
   }
   if (/^basic$/i.test(scheme ?? "")) {
-    let decoded: string;
-    try {
-      decoded = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(atob(value), (ch) => ch.charCodeAt(0)));
-    } catch {
-      return null;
-    }
+    const decoded = fromBase64Text(value);
+    if (decoded === null) return null;
     const colon = decoded.indexOf(":");
     if (colon < 1) return null;
     const token = await c.env.store.tokens.byKey(decoded.slice(colon + 1), "app_password");
