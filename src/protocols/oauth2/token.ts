@@ -320,38 +320,52 @@ export const GRANT_TYPES = [...Object.keys(GRANTS), "implicit"];
 export async function tokenEndpoint(deps: Deps, http: TokenHttpRequest): Promise<IssuedTokens> {
   const { form, origin } = http;
   const grantType = param(form, "grant_type")!;
-  const site = { origin, endpoint: `${origin}${BASE_PATH}/token/` };
-  let client: AuthenticatedClient;
-  let appPassword: AppPasswordCredentials | null = null;
-  let federatedToken: string | null = null;
-  const machine = grantType === "client_credentials" || grantType === "password";
-  const username = machine ? param(form, "username", false) : null;
-  if (username) {
-    appPassword = { username, password: param(form, "password", false) ?? "", via: "form" };
-    client = await identifyClient(deps, http.authorization, form, site);
-  } else {
-    try {
-      client = await authenticateClient(deps, http.authorization, form, site);
-    } catch (error) {
-      if (!machine || !(error instanceof OAuthError) || error.error !== "invalid_client") throw error;
-      // authentik: a client secret that is base64("username:app password") logs that user in …
-      const presented = presentedSecret(http.authorization, form);
-      appPassword = appPasswordFromSecret(presented?.secret ?? null);
-      if (presented && appPassword) {
-        client = await identifyClient(deps, undefined, new URLSearchParams({ client_id: presented.id }), site);
-      } else {
-        // … and a federated provider's access token as the client assertion is that token's user.
-        const assertion = form.get("client_assertion_type") === JWT_BEARER_ASSERTION ? form.get("client_assertion") : null;
-        const clientId = form.get("client_id");
-        if (!assertion || !clientId) throw error;
-        client = await identifyClient(deps, undefined, new URLSearchParams({ client_id: clientId }), site);
-        if (client.provider.settings.jwt_federation_providers.length === 0) throw error;
-        federatedToken = assertion;
-      }
-    }
-  }
+  const { client, appPassword = null, federatedToken = null } = await tokenClient(deps, http, grantType);
   const handler = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
   if (!handler) throw new OAuthError("unsupported_grant_type", "Unsupported grant_type.");
   const dpopJkt = await verifyDpop(deps, "token", { headers: http.dpop, method: "POST", url: http.url });
   return handler({ deps, origin, url: http.url, form, client, clientIp: http.clientIp, dpopJkt, appPassword, federatedToken });
+}
+
+/** The client of a token request, and for client_credentials / password the user credential authentik accepts besides. */
+interface TokenClient {
+  client: AuthenticatedClient;
+  appPassword?: AppPasswordCredentials;
+  federatedToken?: string;
+}
+
+async function tokenClient(deps: Deps, http: TokenHttpRequest, grantType: string): Promise<TokenClient> {
+  const { form, origin } = http;
+  const site = { origin, endpoint: `${origin}${BASE_PATH}/token/` };
+  const machine = grantType === "client_credentials" || grantType === "password";
+  const username = machine ? param(form, "username", false) : null;
+  if (username) {
+    return { client: await identifyClient(deps, http.authorization, form, site), appPassword: { username, password: param(form, "password", false) ?? "", via: "form" } };
+  }
+  try {
+    return { client: await authenticateClient(deps, http.authorization, form, site) };
+  } catch (error) {
+    if (!machine || !(error instanceof OAuthError) || error.error !== "invalid_client") throw error;
+    const instead = await userInPlaceOfClient(deps, http, site);
+    if (!instead) throw error;
+    return instead;
+  }
+}
+
+/**
+ * authentik's user credentials where client authentication failed: a client secret that is
+ * base64("username:app password"), or a federated provider's access token as the client
+ * assertion. Null when the request carries neither.
+ */
+async function userInPlaceOfClient(deps: Deps, http: TokenHttpRequest, site: { origin: string; endpoint: string }): Promise<TokenClient | null> {
+  const { form } = http;
+  const byId = (id: string) => identifyClient(deps, undefined, new URLSearchParams({ client_id: id }), site);
+  const presented = presentedSecret(http.authorization, form);
+  const appPassword = appPasswordFromSecret(presented?.secret ?? null);
+  if (presented && appPassword) return { client: await byId(presented.id), appPassword };
+  const assertion = form.get("client_assertion_type") === JWT_BEARER_ASSERTION ? form.get("client_assertion") : null;
+  const clientId = form.get("client_id");
+  if (!assertion || !clientId) return null;
+  const client = await byId(clientId);
+  return client.provider.settings.jwt_federation_providers.length > 0 ? { client, federatedToken: assertion } : null;
 }
