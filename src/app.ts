@@ -2,9 +2,8 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./http/env.js";
 import { lazyRoutes } from "./http/lazy-routes.js";
-import { accessLog } from "./http/middleware/access-log.js";
+import { envelope } from "./http/middleware/envelope.js";
 import { outpostClientIp } from "./http/middleware/outpost-ip.js";
-import { requestId } from "./http/middleware/request-id.js";
 import { renderPageError } from "./http/render/errors.js";
 import { flowCancelRoutes, flowExecutorRoutes } from "./http/routes/flows/executor.js";
 import { flowPageRoutes } from "./http/routes/flows/pages.js";
@@ -24,21 +23,8 @@ import { samlRoutes } from "./protocols/saml/routes.js";
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
-  app.use("*", requestId());
-  app.use("*", accessLog());
+  app.use("*", envelope());
   app.use("*", outpostClientIp());
-  app.use("*", async (c, next) => {
-    await next();
-    // On the response's own headers: `c.header()` after the handler rebuilds the Response (and
-    // its body stream) once per call. Responses of `fetch()` (Worker assets) have immutable ones.
-    try {
-      c.res.headers.set("X-Content-Type-Options", "nosniff");
-      c.res.headers.set("Referrer-Policy", "same-origin");
-    } catch {
-      c.header("X-Content-Type-Options", "nosniff");
-      c.header("Referrer-Policy", "same-origin");
-    }
-  });
 
   app.route("/-/health", healthRoutes());
   app.route("/static", staticRoutes());

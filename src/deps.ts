@@ -54,6 +54,12 @@ export interface Deps {
    * (`adapters/system/public-fetch.ts`). Absent: global fetch (Workers reach only the public internet).
    */
   publicFetch?: typeof fetch;
+  /**
+   * Sets a header on this request's outgoing response directly, where the host can (the Node
+   * host: `ServerResponse.setHeader`); headers of the app's Response win over it. Absent on
+   * Workers and in in-process tests, where middleware sets them on the Response.
+   */
+  setResponseHeader?: (name: string, value: string) => void;
   /** Keeps background work alive after the response (Workers' `ctx.waitUntil`; Node: fire and track). */
   waitUntil: (promise: Promise<unknown>) => void;
 }

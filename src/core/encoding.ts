@@ -1,10 +1,21 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 
-/** base64url without padding (RFC 4648 §5). */
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** base64url without padding (RFC 4648 §5): straight from the bytes, no binary string or btoa. */
 export function base64url(bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  let out = "";
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += BASE64URL[n >> 18]! + BASE64URL[(n >> 12) & 63]! + BASE64URL[(n >> 6) & 63]! + BASE64URL[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out += BASE64URL[n >> 18]! + BASE64URL[(n >> 12) & 63]! + (rest === 2 ? BASE64URL[(n >> 6) & 63]! : "");
+  }
+  return out;
 }
 
 /** base64url of a string's UTF-8 bytes (JWS header and payload). */
@@ -46,18 +57,39 @@ export const utf8 = {
   decode: (b: Uint8Array): string => decoder.decode(b),
 };
 
-/**
- * SHA-256 of a UTF-8 string, hex-encoded (token and session key hashes). Computed in JS
- * (@noble/hashes): for the short strings hashed here that is ~100× cheaper than a WebCrypto
- * digest, whose async job costs ~0.1 ms of main-thread time in Node (measured with bench/oauth).
- */
-export async function sha256Hex(text: string): Promise<string> {
-  return hex(sha256(utf8.encode(text)));
+/** A host's own SHA-256 of a UTF-8 string (see `installSha256`). */
+export interface Sha256Functions {
+  hex(text: string): string;
+  bytes(text: string): Uint8Array;
 }
 
-/** SHA-256 of a UTF-8 string (PKCE challenges, `at_hash`, DPoP `ath`), in JS for the same reason. */
+/**
+ * SHA-256 in JS (@noble/hashes): for the short strings hashed here ~100× cheaper than a WebCrypto
+ * digest, whose async job costs ~0.1 ms of main-thread time in Node (bench/oauth). Workers keep it.
+ */
+const jsSha256: Sha256Functions = {
+  hex: (text) => hex(sha256(utf8.encode(text))),
+  bytes: (text) => sha256(utf8.encode(text)),
+};
+let sha256Functions = jsSha256;
+
+/**
+ * Lets a host with a native synchronous SHA-256 replace the JS one process-wide (the Node host:
+ * node:crypto's `createHash`, ~6× cheaper for a client secret, bench/oauth). It must compute the
+ * same function; `null` restores the JS one. Installed once at start-up, before any request.
+ */
+export function installSha256(native: Sha256Functions | null): void {
+  sha256Functions = native ?? jsSha256;
+}
+
+/** SHA-256 of a UTF-8 string, hex-encoded (token and session key hashes, client secrets). */
+export async function sha256Hex(text: string): Promise<string> {
+  return sha256Functions.hex(text);
+}
+
+/** SHA-256 of a UTF-8 string (PKCE challenges, `at_hash`, DPoP `ath`). */
 export function sha256Bytes(text: string): Uint8Array {
-  return sha256(utf8.encode(text));
+  return sha256Functions.bytes(text);
 }
 
 /** Compares two strings in time independent of where they differ (length leaks only). */

@@ -23,6 +23,48 @@ export function redact(value: unknown, depth = 0): unknown {
   return value;
 }
 
+interface Sink {
+  min: number;
+  write: (line: string) => void;
+  now: () => Date;
+}
+
+/** Methods on the prototype: a request's `child` (one per request) is one small object. */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly sink: Sink,
+    private readonly base: LogFields,
+  ) {}
+
+  private emit(level: LogLevel, msg: string, fields?: LogFields): void {
+    if (ORDER[level] < this.sink.min) return;
+    const record = { ts: this.sink.now().toISOString(), level, msg, ...(redact({ ...this.base, ...fields }) as object) };
+    let line: string;
+    try {
+      line = JSON.stringify(record);
+    } catch {
+      line = JSON.stringify({ ts: record.ts, level, msg, note: "unserialisable fields" });
+    }
+    this.sink.write(line);
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    this.emit("debug", msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.emit("info", msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.emit("warn", msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.emit("error", msg, fields);
+  }
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.sink, { ...this.base, ...fields });
+  }
+}
+
 /**
  * JSON-line logger: one JSON object per line with `ts`, `level`, `msg` and the fields.
  * `write` defaults to `console.log` (Workers Logs and Node stdout both collect it).
@@ -33,26 +75,10 @@ export function createJsonLogger(opts: {
   write?: (line: string) => void;
   now?: () => Date;
 } = {}): Logger {
-  const min = ORDER[opts.level ?? "info"];
-  const write = opts.write ?? ((line: string) => console.log(line));
-  const now = opts.now ?? (() => new Date());
-  const base = opts.fields ?? {};
-  const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
-    if (ORDER[level] < min) return;
-    const record = { ts: now().toISOString(), level, msg, ...(redact({ ...base, ...fields }) as object) };
-    let line: string;
-    try {
-      line = JSON.stringify(record);
-    } catch {
-      line = JSON.stringify({ ts: record.ts, level, msg, note: "unserialisable fields" });
-    }
-    write(line);
+  const sink: Sink = {
+    min: ORDER[opts.level ?? "info"],
+    write: opts.write ?? ((line: string) => console.log(line)),
+    now: opts.now ?? (() => new Date()),
   };
-  return {
-    debug: (m, f) => emit("debug", m, f),
-    info: (m, f) => emit("info", m, f),
-    warn: (m, f) => emit("warn", m, f),
-    error: (m, f) => emit("error", m, f),
-    child: (fields) => createJsonLogger({ ...opts, fields: { ...base, ...fields } }),
-  };
+  return new JsonLogger(sink, opts.fields ?? {});
 }

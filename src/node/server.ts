@@ -35,9 +35,16 @@ export async function startNodeServer(config: Config, opts: { hostname?: string 
   const app = createApp();
   const resolveClient = createClientResolver(config.THRESHOLD_LISTEN__TRUSTED_PROXY_CIDRS);
   const server = serve({
-    // Per request: the same deps plus who is calling (the socket peer, or a trusted proxy's headers).
-    fetch: (request, env: { incoming?: { socket?: { remoteAddress?: string } } }) =>
-      app.fetch(request, { ...deps, client: resolveClient(request, env.incoming?.socket?.remoteAddress) }),
+    // Per request: the same deps plus who is calling (the socket peer, or a trusted proxy's headers)
+    // and the outgoing response's own header setter (no Headers object for the common headers).
+    fetch: (request, env: { incoming?: { socket?: { remoteAddress?: string } }; outgoing?: { setHeader(name: string, value: string): unknown } }) => {
+      const outgoing = env.outgoing;
+      return app.fetch(request, {
+        ...deps,
+        client: resolveClient(request, env.incoming?.socket?.remoteAddress),
+        ...(outgoing ? { setResponseHeader: (name: string, value: string) => void outgoing.setHeader(name, value) } : {}),
+      });
+    },
     port: config.PORT,
     hostname: opts.hostname ?? "0.0.0.0",
   });

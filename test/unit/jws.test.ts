@@ -1,7 +1,7 @@
-/** `signJwt` with the Worker's WebCrypto signer, in workerd; and `base64urlText`. */
+/** `signJwt` with the Worker's WebCrypto signer, in workerd; and `base64url` / `base64urlText`. */
 import { describe, expect, it } from "vitest";
 import { webCryptoSigner } from "../../src/adapters/crypto/webcrypto-signer.js";
-import { base64urlText, fromBase64url, utf8 } from "../../src/core/encoding.js";
+import { base64url, base64urlText, fromBase64url, utf8 } from "../../src/core/encoding.js";
 import { signJwtCases } from "../support/jws-cases.js";
 
 describe("signJwt with the WebCrypto signer (Workers)", () => signJwtCases(webCryptoSigner));
@@ -17,5 +17,26 @@ describe("base64urlText", () => {
     }
     expect(base64urlText("??>>")).toBe("Pz8-Pg"); // url-safe "+"
     expect(base64urlText("???")).toBe("Pz8_"); // url-safe "/"
+  });
+});
+
+describe("base64url", () => {
+  it("encodes RFC 4648 §10's vectors, url-safe and unpadded", () => {
+    const vectors: [string, string][] = [["", ""], ["f", "Zg"], ["fo", "Zm8"], ["foo", "Zm9v"], ["foob", "Zm9vYg"], ["fooba", "Zm9vYmE"], ["foobar", "Zm9vYmFy"]];
+    for (const [text, b64] of vectors) expect(base64url(utf8.encode(text))).toBe(b64);
+    expect(base64url(new Uint8Array([0xfb, 0xff]))).toBe("-_8");
+    expect(base64url(new Uint8Array([0xff, 0xff, 0xfe]))).toBe("___-");
+  });
+
+  it("matches btoa and round-trips for every length and byte value", () => {
+    for (let len = 0; len <= 70; len++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(len));
+      if (len === 70) for (let i = 0; i < 70; i++) bytes[i] = (i * 37) & 0xff;
+      let bin = "";
+      for (const b of bytes) bin += String.fromCharCode(b);
+      const encoded = base64url(bytes);
+      expect(encoded).toBe(btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
+      expect(fromBase64url(encoded)).toEqual(bytes);
+    }
   });
 });

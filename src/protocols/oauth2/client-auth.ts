@@ -24,6 +24,9 @@ function invalidClient(): OAuthError {
   return new OAuthError("invalid_client", "Client authentication failed.", 401, BASIC_CHALLENGE);
 }
 
+// Nothing to decode without a "%" (the usual generated ids and secrets): skip the decoder's copy.
+const formDecode = (s: string) => (s.includes("%") ? decodeURIComponent(s) : s);
+
 /** `Authorization: Basic` credentials, form-urlencoded inside (RFC 6749 §2.3.1). */
 function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
   if (!header || !/^basic /i.test(header)) return null;
@@ -36,7 +39,7 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   const colon = decoded.indexOf(":");
   if (colon < 0) throw invalidClient();
   try {
-    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
   } catch {
     throw invalidClient();
   }

@@ -44,7 +44,10 @@ const endpointUrl = (c: Context) => {
 };
 /** Every `DPoP` header value (RFC 9449 §4.3: exactly one is allowed). */
 const dpopHeaders = (c: Context) => c.req.raw.headers.get("dpop")?.split(/,\s*/).filter(Boolean) ?? [];
-const clientSite = (c: Context) => ({ origin: origin(c), endpoint: endpointUrl(c) });
+const clientSite = (c: Context) => {
+  const u = new URL(c.req.url);
+  return { origin: u.origin, endpoint: `${u.origin}${u.pathname}` };
+};
 
 /** A JSON request body (RFC 7591 §3); anything else is `invalid_client_metadata`. */
 async function jsonBody(c: Context): Promise<unknown> {
@@ -61,6 +64,15 @@ async function jsonBody(c: Context): Promise<unknown> {
 function noStore(c: Context): void {
   c.header("Cache-Control", "no-store");
   c.header("Pragma", "no-cache");
+}
+
+/**
+ * A JSON response that no cache may keep (RFC 6749 §5.1), built with plain headers: Hono's
+ * `c.header` + `c.json` build a `Headers` object per response, a measurable part of a token
+ * request (bench/oauth). Errors get the same headers from `renderOAuthJsonError`.
+ */
+function noStoreJson(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store", Pragma: "no-cache" } });
 }
 
 /** Browser-facing endpoints: errors before the redirect URI is validated render a page. */
@@ -92,52 +104,46 @@ function jsonRoutes(): Hono<AppEnv> {
   });
   app.post("/token", async (c) => {
     const form = await formBody(c);
+    const site = clientSite(c);
     const tokens = await tokenEndpoint(c.env, {
-      origin: origin(c),
-      url: endpointUrl(c),
+      origin: site.origin,
+      url: site.endpoint,
       authorization: c.req.header("authorization"),
       dpop: dpopHeaders(c),
       form,
       clientIp: clientIp(c),
     });
-    noStore(c);
-    return c.json(tokens);
+    return noStoreJson(tokens);
   });
   app.on(["GET", "POST"], "/userinfo", async (c) => {
     const hasBody = c.req.method === "POST" && /form-urlencoded/i.test(c.req.header("content-type") ?? "");
     const token = bearerToken(c.req.header("authorization"), hasBody ? await formBody(c) : null);
-    noStore(c);
-    return c.json(await userinfo(c.env, token, { dpop: dpopHeaders(c), method: c.req.method, url: endpointUrl(c) }));
+    return noStoreJson(await userinfo(c.env, token, { dpop: dpopHeaders(c), method: c.req.method, url: endpointUrl(c) }));
   });
   // RFC 8628 §3.1
   app.post("/device", async (c) => {
     const form = await formBody(c);
     const client = await authenticateClient(c.env, c.req.header("authorization"), form, clientSite(c));
-    noStore(c);
-    return c.json(await deviceAuthorization(c.env, origin(c), client, form));
+    return noStoreJson(await deviceAuthorization(c.env, origin(c), client, form));
   });
   // RFC 9126 §2
   app.post("/par", async (c) => {
     const form = await formBody(c);
     const client = await authenticateClient(c.env, c.req.header("authorization"), form, clientSite(c));
     const jkt = await verifyDpop(c.env, "token", { headers: dpopHeaders(c), method: "POST", url: endpointUrl(c) });
-    noStore(c);
-    return c.json(await pushAuthorizationRequest(c.env, client, form, jkt), 201);
+    return noStoreJson(await pushAuthorizationRequest(c.env, client, form, jkt), 201);
   });
   // RFC 7591 / RFC 7592 (opt-in)
   app.post("/register", async (c) => {
     const body = await jsonBody(c);
-    noStore(c);
-    return c.json(await registerClient(c.env, origin(c), c.req.header("authorization"), body), 201);
+    return noStoreJson(await registerClient(c.env, origin(c), c.req.header("authorization"), body), 201);
   });
   app.get("/register/:clientId", async (c) => {
-    noStore(c);
-    return c.json(await readClient(c.env, origin(c), c.req.param("clientId"), c.req.header("authorization")));
+    return noStoreJson(await readClient(c.env, origin(c), c.req.param("clientId"), c.req.header("authorization")));
   });
   app.put("/register/:clientId", async (c) => {
     const body = await jsonBody(c);
-    noStore(c);
-    return c.json(await updateClient(c.env, origin(c), c.req.param("clientId"), c.req.header("authorization"), body));
+    return noStoreJson(await updateClient(c.env, origin(c), c.req.param("clientId"), c.req.header("authorization"), body));
   });
   app.delete("/register/:clientId", async (c) => {
     await deleteClient(c.env, c.req.param("clientId"), c.req.header("authorization"));
@@ -149,8 +155,7 @@ function jsonRoutes(): Hono<AppEnv> {
     const client = await authenticateClient(c.env, c.req.header("authorization"), form, clientSite(c));
     const token = form.get("token");
     if (!token) throw new OAuthError("invalid_request", "Missing 'token'.");
-    noStore(c);
-    return c.json(await introspect(c.env, client, token));
+    return noStoreJson(await introspect(c.env, client, token));
   });
   app.post("/revoke", async (c) => {
     const form = await formBody(c);

@@ -100,18 +100,23 @@ async function issueAccessToken(deps: Deps, key: SigningKey, input: IssueInput, 
   const sub = user ? await subjectOf(provider, user) : clientId;
   const resource = input.resource ?? [];
   const aud = resource.length === 0 ? clientId : resource.length === 1 ? resource[0]! : resource;
-  const cnf = input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {};
-  const base = { iss: issuer, sub, aud, iat: now, exp: now + expiresIn, ...cnf };
+  const exp = now + expiresIn;
+  const scopeText = scope.join(" ");
   const jti = user ? deps.random.token(16) : `${STATELESS_JTI_PREFIX}${deps.random.token(16)}`;
-  const token = await sign(deps, key, { ...base, azp: clientId, client_id: clientId, scope: scope.join(" "), jti }, "at+jwt");
+  // Literals of one shape (no spreads of optional parts): V8 builds them on its fast path.
+  const claims: Record<string, unknown> = { iss: issuer, sub, aud, iat: now, exp, azp: clientId, client_id: clientId, scope: scopeText, jti };
+  if (input.dpopJkt) claims.cnf = { jkt: input.dpopJkt };
+  const token = await sign(deps, key, claims, "at+jwt");
   const tokenType = input.dpopJkt ? "DPoP" : "Bearer";
   if (!user) return { token, tokenType, expiresIn, row: null };
+  const stored: Record<string, unknown> = { iss: issuer, sub, aud, iat: now, exp, scope: scopeText, client_id: clientId };
+  if (input.dpopJkt) stored.cnf = { jkt: input.dpopJkt };
   const row: NewAccessToken = {
     tokenHash: await sha256Hex(token),
     providerPk: provider.pk,
     userPk: user.pk,
     scope,
-    claims: { ...base, scope: scope.join(" "), client_id: clientId },
+    claims: stored,
     authCodeId: input.authCodeId ?? null,
     familyId,
     expires: new Date((now + expiresIn) * 1000),
