@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../app.js";
 import type { Config } from "../core/config.js";
+import type { Deps } from "../deps.js";
 import { runCleanup } from "../jobs/cleanup.js";
 import { runKeyRotation } from "../jobs/rotate-keys.js";
 import { bootstrap, type BootstrapResult } from "../services/bootstrap.js";
@@ -39,11 +40,9 @@ export async function startNodeServer(config: Config, opts: { hostname?: string 
     // and the outgoing response's own header setter (no Headers object for the common headers).
     fetch: (request, env: { incoming?: { socket?: { remoteAddress?: string } }; outgoing?: { setHeader(name: string, value: string): unknown } }) => {
       const outgoing = env.outgoing;
-      return app.fetch(request, {
-        ...deps,
-        client: resolveClient(request, env.incoming?.socket?.remoteAddress),
-        ...(outgoing ? { setResponseHeader: (name: string, value: string) => void outgoing.setHeader(name, value) } : {}),
-      });
+      const bindings: Deps = { ...deps, client: resolveClient(request, env.incoming?.socket?.remoteAddress) };
+      if (outgoing) bindings.setResponseHeader = (name, value) => void outgoing.setHeader(name, value);
+      return app.fetch(request, bindings);
     },
     port: config.PORT,
     hostname: opts.hostname ?? "0.0.0.0",

@@ -26,6 +26,12 @@ export interface PresentedToken {
 }
 
 /** The access token of a userinfo request (header, or form body on POST). */
+/** The access token a request carries (header or form), without checking how it is sent. */
+export function presentedAccessToken(authorization: string | undefined, form: URLSearchParams | null): string | null {
+  const fromHeader = authorization && /^(bearer|dpop) /i.test(authorization) ? authorization.slice(authorization.indexOf(" ") + 1).trim() : null;
+  return fromHeader || form?.get("access_token") || null;
+}
+
 export function bearerToken(authorization: string | undefined, form: URLSearchParams | null): PresentedToken {
   const scheme = authorization && /^dpop /i.test(authorization) ? "DPoP" : "Bearer";
   const fromHeader = authorization && /^(bearer|dpop) /i.test(authorization) ? authorization.slice(scheme.length + 1).trim() : null;

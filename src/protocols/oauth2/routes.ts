@@ -9,6 +9,7 @@ import type { AppEnv } from "../../http/env.js";
 import { clientIp, session, type SessionEnv } from "../../http/middleware/session.js";
 import { authorize, storedResponse } from "./authorize.js";
 import { authenticateClient } from "./client-auth.js";
+import { applyCors, clientCors, preflight, tokenCors } from "./cors.js";
 import { deviceAuthorization } from "./device.js";
 import { jwks, metadata } from "./discovery.js";
 import { verifyDpop } from "./dpop.js";
@@ -17,7 +18,7 @@ import { providerBySlug } from "./provider.js";
 import { renderOAuthJsonError, renderOAuthPageError } from "./render.js";
 import { pushAuthorizationRequest } from "./par.js";
 import { deleteClient, readClient, registerClient, updateClient } from "./registration.js";
-import { bearerToken, introspect, revoke, userinfo } from "./resources.js";
+import { bearerToken, introspect, presentedAccessToken, revoke, userinfo } from "./resources.js";
 import { tokenEndpoint } from "./token.js";
 import { providerKey } from "./tokens.js";
 
@@ -71,8 +72,10 @@ function noStore(c: Context): void {
  * `c.header` + `c.json` build a `Headers` object per response, a measurable part of a token
  * request (bench/oauth). Errors get the same headers from `renderOAuthJsonError`.
  */
-function noStoreJson(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store", Pragma: "no-cache" } });
+function noStoreJson(body: unknown, status = 200, extra?: Record<string, string> | null): Response {
+  const headers: Record<string, string> = { "Content-Type": "application/json", "Cache-Control": "no-store", Pragma: "no-cache" };
+  if (extra) Object.assign(headers, extra);
+  return new Response(JSON.stringify(body), { status, headers });
 }
 
 /** Browser-facing endpoints: errors before the redirect URI is validated render a page. */
@@ -102,8 +105,14 @@ function jsonRoutes(): Hono<AppEnv> {
     c.header("Access-Control-Allow-Origin", "*");
     return c.json(await jwks(c.env, await providerBySlug(c.env, c.req.param("slug"))));
   });
+  // Browser apps (public clients with PKCE) call token, userinfo and revocation cross-origin.
+  app.options("/token", preflight);
+  app.options("/userinfo", preflight);
+  app.options("/revoke", preflight);
   app.post("/token", async (c) => {
     const form = await formBody(c);
+    const cors = await clientCors(c.env, c.req.header("origin"), c.req.header("authorization"), form);
+    applyCors(c, cors); // for an error response
     const site = clientSite(c);
     const tokens = await tokenEndpoint(c.env, {
       origin: site.origin,
@@ -113,12 +122,15 @@ function jsonRoutes(): Hono<AppEnv> {
       form,
       clientIp: clientIp(c),
     });
-    return noStoreJson(tokens);
+    return noStoreJson(tokens, 200, cors);
   });
   app.on(["GET", "POST"], "/userinfo", async (c) => {
     const hasBody = c.req.method === "POST" && /form-urlencoded/i.test(c.req.header("content-type") ?? "");
-    const token = bearerToken(c.req.header("authorization"), hasBody ? await formBody(c) : null);
-    return noStoreJson(await userinfo(c.env, token, { dpop: dpopHeaders(c), method: c.req.method, url: endpointUrl(c) }));
+    const form = hasBody ? await formBody(c) : null;
+    const cors = await tokenCors(c.env, c.req.header("origin"), presentedAccessToken(c.req.header("authorization"), form));
+    applyCors(c, cors); // for an error response
+    const token = bearerToken(c.req.header("authorization"), form);
+    return noStoreJson(await userinfo(c.env, token, { dpop: dpopHeaders(c), method: c.req.method, url: endpointUrl(c) }), 200, cors);
   });
   // RFC 8628 §3.1
   app.post("/device", async (c) => {
@@ -159,6 +171,7 @@ function jsonRoutes(): Hono<AppEnv> {
   });
   app.post("/revoke", async (c) => {
     const form = await formBody(c);
+    applyCors(c, await clientCors(c.env, c.req.header("origin"), c.req.header("authorization"), form));
     const client = await authenticateClient(c.env, c.req.header("authorization"), form, clientSite(c));
     const token = form.get("token");
     if (!token) throw new OAuthError("invalid_request", "Missing 'token'.");
