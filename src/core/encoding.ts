@@ -20,6 +20,7 @@ export function base64url(bytes: Uint8Array): string {
 
 /** base64url of a string's UTF-8 bytes (JWS header and payload). */
 export function base64urlText(text: string): string {
+  if (native) return native.base64urlText(text);
   // ASCII (nearly every JSON we sign) is its own UTF-8: straight to btoa, no byte copy.
   // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(text)) return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -57,39 +58,37 @@ export const utf8 = {
   decode: (b: Uint8Array): string => decoder.decode(b),
 };
 
-/** A host's own SHA-256 of a UTF-8 string (see `installSha256`). */
-export interface Sha256Functions {
-  hex(text: string): string;
-  bytes(text: string): Uint8Array;
+/**
+ * A host's native implementations of the hashing and encoding the core does per request (see
+ * `installNativeEncoding`): the same functions as the JS ones here.
+ */
+export interface NativeEncoding {
+  sha256Hex(text: string): string;
+  sha256Bytes(text: string): Uint8Array;
+  base64urlText(text: string): string;
 }
 
-/**
- * SHA-256 in JS (@noble/hashes): for the short strings hashed here ~100× cheaper than a WebCrypto
- * digest, whose async job costs ~0.1 ms of main-thread time in Node (bench/oauth). Workers keep it.
- */
-const jsSha256: Sha256Functions = {
-  hex: (text) => hex(sha256(utf8.encode(text))),
-  bytes: (text) => sha256(utf8.encode(text)),
-};
-let sha256Functions = jsSha256;
+let native: NativeEncoding | null = null;
 
 /**
- * Lets a host with a native synchronous SHA-256 replace the JS one process-wide (the Node host:
- * node:crypto's `createHash`, ~6× cheaper for a client secret, bench/oauth). It must compute the
- * same function; `null` restores the JS one. Installed once at start-up, before any request.
+ * Lets a host with native synchronous SHA-256 and base64 replace the JS ones process-wide (the
+ * Node host: node:crypto and Buffer; ~6× cheaper for a client secret's hash, no regex passes for
+ * a JWS payload: bench/oauth/instructions.mjs). Workers keep the JS ones (@noble/hashes: for the
+ * short strings hashed here ~100× cheaper than a WebCrypto digest, whose async job costs ~0.1 ms
+ * of main-thread time). Installed once at start-up, before any request; `null` restores the JS ones.
  */
-export function installSha256(native: Sha256Functions | null): void {
-  sha256Functions = native ?? jsSha256;
+export function installNativeEncoding(impl: NativeEncoding | null): void {
+  native = impl;
 }
 
 /** SHA-256 of a UTF-8 string, hex-encoded (token and session key hashes, client secrets). */
 export async function sha256Hex(text: string): Promise<string> {
-  return sha256Functions.hex(text);
+  return native ? native.sha256Hex(text) : hex(sha256(utf8.encode(text)));
 }
 
 /** SHA-256 of a UTF-8 string (PKCE challenges, `at_hash`, DPoP `ath`). */
 export function sha256Bytes(text: string): Uint8Array {
-  return sha256Functions.bytes(text);
+  return native ? native.sha256Bytes(text) : sha256(utf8.encode(text));
 }
 
 /** Compares two strings in time independent of where they differ (length leaks only). */

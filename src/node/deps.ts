@@ -19,7 +19,7 @@ import { cryptoRandom } from "../adapters/system/random.js";
 import { nodeSigner } from "../adapters/crypto/node-signer.js";
 import { createPublicFetch } from "../adapters/system/public-fetch.js";
 import type { Config } from "../core/config.js";
-import { installSha256 } from "../core/encoding.js";
+import { installNativeEncoding, type NativeEncoding } from "../core/encoding.js";
 import { createJsonLogger } from "../core/log.js";
 import { createPasswordHasher } from "../core/passwords/index.js";
 import { createPolicyEngine } from "../policies/engine.js";
@@ -44,20 +44,22 @@ export interface NodeDeps extends Deps {
   describe: { database: string; cache: string; mail: string };
 }
 
-// node:crypto's SHA-256 for the core's token, secret and PKCE hashes (same function as the JS one).
-// `crypto.hash` (Node ≥ 20.12) is the one-shot form, without a Hash object: half the cost.
+// node:crypto and Buffer for the core's token, secret and PKCE hashes and JWS encoding (the same
+// functions as its JS ones). `crypto.hash` (Node ≥ 20.12) is the one-shot form, without a Hash
+// object: half the cost of createHash.
 const oneShot = (nodeCrypto as { hash?: (alg: string, data: string, enc: "hex") => string }).hash;
-export const nodeSha256 = {
-  hex: oneShot ? (text: string) => oneShot("sha256", text, "hex") : (text: string) => nodeCrypto.createHash("sha256").update(text, "utf8").digest("hex"),
-  bytes: (text: string) => {
+export const nodeEncoding: NativeEncoding = {
+  sha256Hex: oneShot ? (text) => oneShot("sha256", text, "hex") : (text) => nodeCrypto.createHash("sha256").update(text, "utf8").digest("hex"),
+  sha256Bytes: (text) => {
     const d = nodeCrypto.createHash("sha256").update(text, "utf8").digest();
     return new Uint8Array(d.buffer, d.byteOffset, d.length);
   },
+  base64urlText: (text) => Buffer.from(text, "utf8").toString("base64url"),
 };
 
 /** The Node host's composition root: picks adapters from the configuration. */
 export async function buildNodeDeps(config: Config): Promise<NodeDeps> {
-  installSha256(nodeSha256);
+  installNativeEncoding(nodeEncoding);
   const logger = createJsonLogger({ level: config.THRESHOLD_LOG_LEVEL });
   const dataDir = resolve(config.THRESHOLD_DATA_DIR);
 
