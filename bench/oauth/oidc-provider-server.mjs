@@ -159,4 +159,5 @@ server.on("request", (req, res) => {
   }
   callback(req, res);
 });
+process.on("SIGTERM", () => server.close(() => process.exit(0))); // (callgrind writes its profile at exit)
 process.stdout.write(JSON.stringify({ url: issuer, clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret, redirect: REDIRECT }) + "\n");
