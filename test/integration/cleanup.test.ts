@@ -1,11 +1,14 @@
 /**
  * The cleanup cron (src/jobs/cleanup.ts) removes expired OAuth2 grants (a day after expiry, so late
- * replays still trigger reuse detection), expired invitations and expired consents, and keeps
- * everything else; on in-process PGlite and on the real PostgreSQL server.
+ * replays still trigger reuse detection; codes of live browser sessions only once the session
+ * ends), expired invitations and expired consents, and keeps everything else; on in-process
+ * PGlite and on the real PostgreSQL server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgStore } from "../../src/adapters/postgres/pg.js";
+import { sha256Hex } from "../../src/core/encoding.js";
 import { OAUTH2_GRACE_MS, runCleanup } from "../../src/jobs/cleanup.js";
+import { sessionSid } from "../../src/protocols/oauth2/logout-channels.js";
 import type { User } from "../../src/ports/store.js";
 import { makeTestDeps, type TestDeps } from "../support/app-deps.js";
 import { setupOAuth2, type OAuth2Env } from "../support/oauth2.js";
@@ -77,6 +80,26 @@ describe.each(["pglite", "postgres"] as const)("cleanup of expired grants, invit
 
     // Nothing left to do on the next run.
     expect((await runCleanup(deps)).oauth2).toEqual({ codes: 0, accessTokens: 0, refreshTokens: 0 });
+  });
+
+  it("keeps the expired codes of a live browser session (back-channel logout finds its relying parties) until it ends", async () => {
+    const now = deps.clock.now().getTime();
+    const keyHash = await sha256Hex("a-long-lived-browser-session");
+    const session = await deps.store.sessions.create({ sessionKeyHash: keyHash, userPk: env.user.pk, lastIp: "", lastUserAgent: "", expires: new Date(now + 10 * OAUTH2_GRACE_MS) });
+    const sid = await sessionSid(keyHash);
+    const base = { providerPk: env.providerPk, userPk: env.user.pk, scope: ["openid"], redirectUri: "https://rp/cb", nonce: null, codeChallenge: null, codeChallengeMethod: null };
+    const old = new Date(now - 3 * OAUTH2_GRACE_MS); // the login was three days ago
+    await deps.store.oauth2.createCode({ ...base, codeHash: "code-in-session", authTime: old, expires: old, sessionId: sid });
+    await deps.store.oauth2.createCode({ ...base, codeHash: "code-of-ended-session", authTime: old, expires: old, sessionId: "0".repeat(32) });
+
+    expect((await runCleanup(deps)).oauth2.codes).toBe(1); // the ended session's code
+    expect(await deps.store.oauth2.codeByHash("code-in-session")).not.toBeNull();
+    expect(await deps.store.oauth2.codeByHash("code-of-ended-session")).toBeNull();
+    expect(await deps.store.oauth2.sessionLogins(sid)).toEqual([{ providerPk: env.providerPk, userPk: env.user.pk }]);
+
+    await deps.store.sessions.delete(session.uuid);
+    expect((await runCleanup(deps)).oauth2.codes).toBe(1);
+    expect(await deps.store.oauth2.codeByHash("code-in-session")).toBeNull();
   });
 
   it("deletes at most `limit` rows of each kind per call, oldest first", async () => {

@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import {
   applications,
+  authenticatedSessions,
   oauth2AccessTokens,
   oauth2AuthorizationCodes,
   oauth2RefreshTokens,
@@ -381,12 +382,20 @@ export function oauth2Repository(db: Db, cacheScope: object = db): OAuth2Reposit
 
     async deleteExpired(before, limit) {
       // Oldest first and bounded, so a backlog drains over several runs without one long DELETE.
-      const purge = async (t: typeof oauth2AuthorizationCodes | typeof oauth2AccessTokens | typeof oauth2RefreshTokens) => {
-        const oldest = db.select({ id: t.id }).from(t).where(lt(t.expires, before)).orderBy(asc(t.expires)).limit(limit);
+      const purge = async (t: typeof oauth2AuthorizationCodes | typeof oauth2AccessTokens | typeof oauth2RefreshTokens, keep?: SQL) => {
+        const oldest = db.select({ id: t.id }).from(t).where(keep ? and(lt(t.expires, before), keep) : lt(t.expires, before)).orderBy(asc(t.expires)).limit(limit);
         return (await db.delete(t).where(inArray(t.id, oldest)).returning({ id: t.id })).length;
       };
+      // A code issued in a browser session that is still live stays: it is how the session's end
+      // finds the relying parties to tell (sessionLogins), however long the session lasts (up to
+      // 14 days, or a login stage's session_duration). The sid is derived as logout-channels.ts
+      // sessionSid does: the first 32 hex digits of SHA-256("sid:" + session key hash).
+      const liveSids = db
+        .select({ sid: sql<string>`left(encode(sha256(convert_to('sid:' || ${authenticatedSessions.sessionKeyHash}, 'UTF8')), 'hex'), 32)` })
+        .from(authenticatedSessions);
+      const c = oauth2AuthorizationCodes;
       return {
-        codes: await purge(oauth2AuthorizationCodes),
+        codes: await purge(c, or(isNull(c.sessionId), notInArray(c.sessionId, liveSids))),
         accessTokens: await purge(oauth2AccessTokens),
         refreshTokens: await purge(oauth2RefreshTokens),
       };
