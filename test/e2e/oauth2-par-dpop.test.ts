@@ -4,16 +4,13 @@
  * pushed request → authorize with request_uri → DPoP-bound code redemption → DPoP userinfo →
  * DPoP-bound refresh rotation. A bound token presented as a bearer token is refused.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as oauth from "oauth4webapi";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/core/config.js";
-import { startNodeServer, type NodeServer } from "../../src/node/server.js";
+import type { NodeServer } from "../../src/node/server.js";
 import { createOAuth2Provider } from "../../src/protocols/oauth2/settings.js";
 import { launchChromium, type LaunchedBrowser } from "../support/browser.js";
+import { startTestNodeHost, type TestNodeHost } from "../support/node-host.js";
 
 const PASSWORD = "a-long-and-Unusual-passphrase-42";
 const REDIRECT = "https://spa.example.com/callback";
@@ -23,17 +20,14 @@ describe("PAR + DPoP with oauth4webapi", () => {
   let server: NodeServer;
   let chrome: LaunchedBrowser;
   let page: Page;
-  let dataDir: string;
+  let host: TestNodeHost;
   let as: oauth.AuthorizationServer;
   let client: oauth.Client;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "threshold-par-dpop-"));
-    const cfg = { ...loadConfig({ THRESHOLD_ENVIRONMENT: "test", THRESHOLD_DATA_DIR: dataDir, THRESHOLD_SECRET_KEY: "s".repeat(40) }), PORT: 0 };
-    server = await startNodeServer(cfg, { hostname: "127.0.0.1" });
+    host = await startTestNodeHost("par-dpop", { adminPassword: PASSWORD });
+    server = host.server;
     const deps = server.deps;
-    const admin = await deps.store.users.byUsername("akadmin");
-    await deps.store.users.setPassword(admin!.pk, await deps.passwords.hash(PASSWORD), deps.clock.now());
     const flow = await deps.store.flows.bySlug("default-provider-authorization-implicit-consent");
     // A single-page app: public client, PAR required, DPoP required.
     const created = await createOAuth2Provider(deps, {
@@ -55,8 +49,7 @@ describe("PAR + DPoP with oauth4webapi", () => {
   });
   afterAll(async () => {
     await chrome?.close();
-    await server?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await host?.close();
   });
 
   const submit = () => Promise.all([page.waitForLoadState("load"), page.click('button[type="submit"]')]);

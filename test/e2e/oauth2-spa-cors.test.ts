@@ -5,18 +5,15 @@
  * revokes with `fetch()` across origins. The browser's own CORS checks (preflights included) are
  * what is tested; a page on another origin cannot read the same endpoints.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as oauth from "oauth4webapi";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/core/config.js";
-import { startNodeServer, type NodeServer } from "../../src/node/server.js";
+import type { NodeServer } from "../../src/node/server.js";
 import { createOAuth2Provider } from "../../src/protocols/oauth2/settings.js";
 import { launchChromium, type LaunchedBrowser } from "../support/browser.js";
+import { startTestNodeHost, type TestNodeHost } from "../support/node-host.js";
 
 const PASSWORD = "a-long-and-Unusual-passphrase-42";
 
@@ -41,16 +38,15 @@ describe("a single-page app calls the OAuth2 endpoints across origins (CORS, Chr
   let server: NodeServer;
   let chrome: LaunchedBrowser;
   let page: Page;
-  let dataDir: string;
+  let host: TestNodeHost;
   let app: Server;
   let appOrigin: string;
   let clientId: string;
   let script = "";
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "threshold-spa-cors-"));
-    const cfg = { ...loadConfig({ THRESHOLD_ENVIRONMENT: "test", THRESHOLD_DATA_DIR: dataDir, THRESHOLD_SECRET_KEY: "s".repeat(40) }), PORT: 0 };
-    server = await startNodeServer(cfg, { hostname: "127.0.0.1" });
+    host = await startTestNodeHost("spa-cors", { adminPassword: PASSWORD });
+    server = host.server;
     // The app: its own origin (127.0.0.1 and another port; Threshold answers on localhost).
     app = createServer((req, res) => {
       res.writeHead(200, { "Content-Type": "text/html" });
@@ -59,8 +55,6 @@ describe("a single-page app calls the OAuth2 endpoints across origins (CORS, Chr
     await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
     appOrigin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
     const deps = server.deps;
-    const admin = await deps.store.users.byUsername("akadmin");
-    await deps.store.users.setPassword(admin!.pk, await deps.passwords.hash(PASSWORD), deps.clock.now());
     const flow = await deps.store.flows.bySlug("default-provider-authorization-implicit-consent");
     const created = await createOAuth2Provider(deps, {
       name: "SPA",
@@ -74,9 +68,8 @@ describe("a single-page app calls the OAuth2 endpoints across origins (CORS, Chr
   }, 120_000);
   afterAll(async () => {
     await chrome?.close();
-    await server?.close();
+    await host?.close();
     await new Promise((r) => app?.close(r));
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("redeems, reads userinfo, refreshes and revokes from the app's origin", async () => {

@@ -3,14 +3,11 @@
  * carries are set on the outgoing response by the host (`Deps.setResponseHeader`) rather than on
  * the app's Response, so they must still reach every kind of response, exactly once.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/core/config.js";
-import { startNodeServer, type NodeServer } from "../../src/node/server.js";
+import type { NodeServer } from "../../src/node/server.js";
 import { createOAuth2Provider } from "../../src/protocols/oauth2/settings.js";
+import { startTestNodeHost, type TestNodeHost } from "../support/node-host.js";
 
 /** One request with node:http, keeping raw header lines (to count repeats). */
 function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; raw: string[]; body: string }> {
@@ -35,21 +32,19 @@ function values(raw: string[], name: string): string[] {
 
 describe("Node host HTTP server", () => {
   let server: NodeServer;
-  let dataDir: string;
+  let host: TestNodeHost;
   let client: { id: string; secret: string };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "threshold-node-host-"));
-    const cfg = { ...loadConfig({ THRESHOLD_ENVIRONMENT: "test", THRESHOLD_DATA_DIR: dataDir, THRESHOLD_SECRET_KEY: "s".repeat(40), THRESHOLD_LOG_LEVEL: "warn" }), PORT: 0 };
-    server = await startNodeServer(cfg, { hostname: "127.0.0.1" });
+    host = await startTestNodeHost("node-host", { env: { THRESHOLD_LOG_LEVEL: "warn" } });
+    server = host.server;
     const flow = await server.deps.store.flows.bySlug("default-provider-authorization-implicit-consent");
     const created = await createOAuth2Provider(server.deps, { name: "M2M", authorizationFlowPk: flow!.pk, settings: { redirect_uris: [{ matching_mode: "strict", url: "https://rp.example.com/cb" }] } });
     await server.deps.store.oauth2.createApplication({ name: "M2M", slug: "m2m", providerPk: created.provider.pk });
     client = { id: created.clientId, secret: created.clientSecret };
   }, 120_000);
   afterAll(async () => {
-    await server?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await host?.close();
   });
 
   it("puts the request id, nosniff and Referrer-Policy on every kind of response, once each", async () => {

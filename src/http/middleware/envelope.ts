@@ -25,24 +25,21 @@ export function envelope(): MiddlewareHandler<AppEnv> {
     const logger = c.env.logger.child({ request_id: id });
     c.set("requestId", id);
     c.set("logger", logger);
+    const common: [string, string][] = [
+      ["X-Request-Id", id],
+      ["X-Content-Type-Options", "nosniff"],
+      ["Referrer-Policy", "same-origin"],
+    ];
     const setHeader = c.env.setResponseHeader;
-    if (setHeader) {
-      setHeader("X-Request-Id", id);
-      setHeader("X-Content-Type-Options", "nosniff");
-      setHeader("Referrer-Policy", "same-origin");
-    }
+    if (setHeader) for (const [name, value] of common) setHeader(name, value);
     await next();
     if (!setHeader) {
       try {
         const headers = c.res.headers;
-        headers.set("X-Request-Id", id);
-        headers.set("X-Content-Type-Options", "nosniff");
-        headers.set("Referrer-Policy", "same-origin");
+        for (const [name, value] of common) headers.set(name, value);
       } catch {
         // Immutable headers (a `fetch()` response): Hono rebuilds the response once per call.
-        c.header("X-Request-Id", id);
-        c.header("X-Content-Type-Options", "nosniff");
-        c.header("Referrer-Policy", "same-origin");
+        for (const [name, value] of common) c.header(name, value);
       }
     }
     const path = c.req.path;

@@ -103,6 +103,15 @@ export async function authenticateClient(deps: Deps, authorization: string | und
   return { provider, confidential: true, method };
 }
 
+/** The client a request names (Basic or form `client_id`), without checking anything; null if none or malformed. */
+export function namedClientId(authorization: string | undefined, form: URLSearchParams): string | null {
+  try {
+    return basicCredentials(authorization)?.id ?? form.get("client_id");
+  } catch {
+    return null;
+  }
+}
+
 /** The client id and secret a request presents (Basic or form), without checking them. */
 export function presentedSecret(authorization: string | undefined, form: URLSearchParams): { id: string; secret: string } | null {
   let basic: { id: string; secret: string } | null;

@@ -16,6 +16,7 @@
 import { decodeJwt } from "jose";
 import type { Context } from "hono";
 import type { Deps } from "../../deps.js";
+import { namedClientId } from "./client-auth.js";
 import { providerByClientId } from "./provider.js";
 import type { OAuth2Provider } from "./settings.js";
 
@@ -51,20 +52,6 @@ export function corsHeaders(origin: string | undefined, provider: OAuth2Provider
   if (!origin) return null;
   if (!provider || !originAllowed(provider, origin)) return { Vary: "Origin" };
   return { "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", Vary: "Origin" };
-}
-
-/** The client a token-endpoint or revocation request names (Basic or form `client_id`), or null. */
-function namedClientId(authorization: string | undefined, form: URLSearchParams): string | null {
-  if (authorization && /^basic /i.test(authorization)) {
-    try {
-      const decoded = atob(authorization.slice(6).trim());
-      const colon = decoded.indexOf(":");
-      return colon > 0 ? decodeURIComponent(decoded.slice(0, colon)) : null;
-    } catch {
-      return null;
-    }
-  }
-  return form.get("client_id");
 }
 
 /** CORS headers for a request authenticated by client credentials (token, revocation). */

@@ -25,21 +25,27 @@ export interface PresentedToken {
   scheme: "Bearer" | "DPoP";
 }
 
-/** The access token of a userinfo request (header, or form body on POST). */
-/** The access token a request carries (header or form), without checking how it is sent. */
-export function presentedAccessToken(authorization: string | undefined, form: URLSearchParams | null): string | null {
-  const fromHeader = authorization && /^(bearer|dpop) /i.test(authorization) ? authorization.slice(authorization.indexOf(" ") + 1).trim() : null;
-  return fromHeader || form?.get("access_token") || null;
+/** `Authorization: Bearer|DPoP <token>` (RFC 6750 §2.1, RFC 9449 §7.1), or null. */
+function headerToken(authorization: string | undefined): PresentedToken | null {
+  if (!authorization || !/^(bearer|dpop) /i.test(authorization)) return null;
+  const scheme = /^dpop /i.test(authorization) ? "DPoP" : "Bearer";
+  return { token: authorization.slice(scheme.length + 1).trim(), scheme };
 }
 
+/** The access token a request carries (header or form), without checking how it is sent. */
+export function presentedAccessToken(authorization: string | undefined, form: URLSearchParams | null): string | null {
+  return headerToken(authorization)?.token || form?.get("access_token") || null;
+}
+
+/** The access token of a userinfo request (header, or form body on POST). */
 export function bearerToken(authorization: string | undefined, form: URLSearchParams | null): PresentedToken {
-  const scheme = authorization && /^dpop /i.test(authorization) ? "DPoP" : "Bearer";
-  const fromHeader = authorization && /^(bearer|dpop) /i.test(authorization) ? authorization.slice(scheme.length + 1).trim() : null;
+  const header = headerToken(authorization);
+  const fromHeader = header ? header.token : null;
   const fromBody = form?.get("access_token") ?? null;
   if (fromHeader && fromBody) throw new OAuthError("invalid_request", "Send the access token once.", 400);
   const token = fromHeader ?? fromBody;
   if (!token) throw new OAuthError("invalid_request", "Missing access token.", 401, 'Bearer realm="threshold"');
-  return { token, scheme };
+  return { token, scheme: header?.scheme ?? "Bearer" };
 }
 
 async function activeAccessToken(deps: Deps, token: string): Promise<AccessToken | null> {

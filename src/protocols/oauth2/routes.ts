@@ -38,17 +38,14 @@ async function params(c: Context): Promise<URLSearchParams> {
 }
 
 const origin = (c: Context) => new URL(c.req.url).origin;
-/** The request URL without query (DPoP `htu`, assertion audiences). */
-const endpointUrl = (c: Context) => {
-  const u = new URL(c.req.url);
-  return `${u.origin}${u.pathname}`;
-};
-/** Every `DPoP` header value (RFC 9449 §4.3: exactly one is allowed). */
-const dpopHeaders = (c: Context) => c.req.raw.headers.get("dpop")?.split(/,\s*/).filter(Boolean) ?? [];
+/** The request's origin and its URL without query (DPoP `htu`, assertion audiences), from one parse. */
 const clientSite = (c: Context) => {
   const u = new URL(c.req.url);
   return { origin: u.origin, endpoint: `${u.origin}${u.pathname}` };
 };
+const endpointUrl = (c: Context) => clientSite(c).endpoint;
+/** Every `DPoP` header value (RFC 9449 §4.3: exactly one is allowed). */
+const dpopHeaders = (c: Context) => c.req.raw.headers.get("dpop")?.split(/,\s*/).filter(Boolean) ?? [];
 
 /** A JSON request body (RFC 7591 §3); anything else is `invalid_client_metadata`. */
 async function jsonBody(c: Context): Promise<unknown> {
