@@ -110,7 +110,7 @@ describe("client_credentials with an app password (authentik machine-to-machine)
     await env.deps.store.tokens.create({ identifier: "ci-robot-api", intent: "api", userPk: robot.pk, key: "robot-api-token-0123456789", expiring: false });
     await expectGrantError(await attempt("ci-robot", "robot-api-token-0123456789"));
     // Expired app password.
-    await env.deps.store.tokens.create({ identifier: "ci-robot-old", intent: "app_password", userPk: robot.pk, key: "robot-expired-0123456789", expiring: true, expires: new Date(Date.now() - 1000) });
+    await env.deps.store.tokens.create({ identifier: "ci-robot-old", intent: "app_password", userPk: robot.pk, key: "robot-expired-0123456789", expiring: true, expires: new Date(env.deps.clock.now().getTime() - 1000) });
     await expectGrantError(await attempt("ci-robot", "robot-expired-0123456789"));
     // Deactivated user.
     const temp = await env.deps.store.users.create({ username: "temp-robot", name: "Temp", type: "service_account" });
